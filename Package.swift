@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, bottom to top; each target imports only the ones listed before it.
+//   CCrypto (libcrypto) → TBStore → TBTargetfile → TBEngine → TBHosts → tbmake
+let package = Package(
+    name: "tbmake",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tbmake", targets: ["tbmake"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "TBStore", dependencies: ["CCrypto"]),
+        .target(name: "TBTargetfile"),
+        .target(name: "TBEngine", dependencies: ["TBStore", "TBTargetfile"]),
+        .target(name: "TBHosts", dependencies: ["TBEngine"]),
+        .executableTarget(
+            name: "tbmake",
+            dependencies: [
+                "TBEngine", "TBHosts", "TBStore", "TBTargetfile",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TBTestSupport", dependencies: ["TBEngine", "TBStore", "TBTargetfile"], path: "Tests/TBTestSupport"),
+        .testTarget(name: "TBStoreTests", dependencies: ["TBStore"]),
+        .testTarget(name: "TBTargetfileTests", dependencies: ["TBTargetfile"]),
+        .testTarget(name: "TBEngineTests", dependencies: ["TBEngine", "TBTestSupport"]),
+        .testTarget(name: "TBHostsTests", dependencies: ["TBHosts"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TBTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,39 @@
+/// Where a recipe runs. The engine talks to every host — the embedded local testbed,
+/// an ssh machine — only through this protocol, so a fake executor can stand in for
+/// tests and ssh is "just another executor".
+///
+/// An executor is used from worker threads: implementations must be safe to call
+/// concurrently for different targets.
+public protocol Executor: AnyObject, Sendable {
+    /// The host's name as declared in the Targetfile (`dev2`), or `local`.
+    var hostName: String { get }
+
+    /// Variables the host defines for recipes, such as `root` (the absolute path of a
+    /// local sandbox). Read once per run.
+    var variables: [String: String] { get }
+
+    /// A string that identifies the host; it is part of the key of every target on it,
+    /// so that a reprovisioned host makes its targets run again.
+    func identity() throws -> String
+
+    /// Runs `command` with `/bin/sh -c` on the host. The command's standard output and
+    /// standard error, interleaved, go to `output` as they arrive. Returns the exit
+    /// status (128 + signal for a signalled process). Throws `ExecutorError.timedOut`
+    /// when `deadline` passes first, after killing the whole process group.
+    func run(command: String, environment: [String: String], deadline: ContinuousClock.Instant?,
+             output: OutputSink) throws -> Int32
+
+    /// Copies a file or a directory from the project (`local`, relative to the project
+    /// directory or absolute) to `remote` on the host. The destination is replaced as a
+    /// whole and appears only once complete.
+    func put(from local: String, to remote: String) throws
+
+    /// Copies a file or a directory from `remote` on the host to `local` in the project.
+    /// The destination is replaced as a whole and appears only once complete.
+    func get(from remote: String, to local: String) throws
+}
+
+/// Receives a recipe's output as it is produced. Called from the thread running the step.
+public protocol OutputSink: AnyObject, Sendable {
+    func write(_ bytes: UnsafeRawBufferPointer)
+}
