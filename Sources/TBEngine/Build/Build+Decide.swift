@@ -1,0 +1,230 @@
+import TBStore
+import TBTargetfile
+
+extension Build {
+    /// A target about to run: its recipe expanded twice — with final output names for
+    /// the key, and with temporary names for running, so that outputs appear only once
+    /// the recipe succeeded.
+    struct PreparedRun {
+        var recipe: Recipe
+        var key: Digest
+        var components: [KeyComponent]
+        var temporaryOuts: [(temporary: String, final: String)]
+        var executor: Executor
+    }
+
+    /// Decides node `index`. Returns what to run, or nil when the node is settled
+    /// without running (skipped, aggregate, blocked, failed to decide, dry run).
+    func decide(_ index: Int) throws -> PreparedRun? {
+        let node = graph.nodes[index]
+        if let failed = node.dependencies.first(where: { states[$0].status == .failed || states[$0].status == .blocked }) {
+            states[index].status = .blocked
+            observer.decided(node.name, Decision(.skip, .dependencyFailed(name: graph.nodes[failed].name)))
+            return nil
+        }
+        if node.spec.isAggregate {
+            states[index].status = .done
+            states[index].outputDigest = aggregateDigest(node)
+            summary.skipped += 1
+            observer.decided(node.name, Decision(.skip, .aggregate))
+            return nil
+        }
+        let executor = executorFor(node.host)
+        let trace = store.trace(for: node.name)
+        var early: RebuildReason?
+        if node.spec.always { early = .always }
+        else if options.force { early = .forced }
+        else if trace == nil { early = .neverRan }
+        if let unknown = node.dependencies.first(where: { states[$0].outputDigest == nil }) {
+            // Only in dry runs: the dependency would run, so nothing more can be known.
+            return settleDry(index, Decision(.run, early ?? .dependencyWillRun(name: graph.nodes[unknown].name)))
+        }
+        let prepared: PreparedRun
+        do {
+            prepared = try prepare(node, executor: executor)
+        } catch {
+            return fail(index, "\(error)", decided: true)
+        }
+        if let reason = early { return run(index, prepared, Decision(.run, reason)) }
+        guard let trace else { return nil }  // unreachable: early is .neverRan
+        if trace.key != prepared.key {
+            let reason = TargetKey(components: prepared.components).firstDifference(from: trace.components)
+            return run(index, prepared, Decision(.run, reason))
+        }
+        var current: [OutputRecord] = []
+        for output in trace.outputs {
+            guard let stat = fileSystem.stat(output.path) else {
+                let reason: RebuildReason = output.path == node.state ? .stateMissing(path: output.path) : .outputMissing(path: output.path)
+                return run(index, prepared, Decision(.run, reason))
+            }
+            let digest: Digest
+            do { digest = try fileSystem.digest(ofFile: output.path, stat: stat) } catch {
+                return run(index, prepared, Decision(.run, .outputModified(path: output.path)))
+            }
+            // A person may edit a state file: that is news for dependents, not a reason to
+            // redo what created it (the node it names is still allocated).
+            if digest != output.digest && output.path != node.state {
+                return run(index, prepared, Decision(.run, .outputModified(path: output.path)))
+            }
+            current.append(OutputRecord(path: output.path, digest: digest, mode: stat.mode))
+        }
+        states[index].status = .done
+        summary.skipped += 1
+        observer.decided(node.name, Decision(.skip, .upToDate))
+        if current != trace.outputs {
+            var updated = trace
+            updated.outputs = current
+            updated.outputDigest = outputDigest(current, key: trace.key)
+            if !options.dryRun { try record(updated) }
+            states[index].outputDigest = updated.outputDigest
+        } else {
+            states[index].outputDigest = trace.outputDigest
+        }
+        return nil
+    }
+
+    private func run(_ index: Int, _ prepared: PreparedRun, _ decision: Decision) -> PreparedRun? {
+        if options.dryRun { return settleDry(index, decision) }
+        observer.decided(graph.nodes[index].name, decision)
+        return prepared
+    }
+
+    /// Dry run: the node would run; its outputs stay unknown for its dependents.
+    private func settleDry(_ index: Int, _ decision: Decision) -> PreparedRun? {
+        observer.decided(graph.nodes[index].name, decision)
+        states[index].status = .done
+        states[index].outputDigest = nil
+        summary.wouldRun += 1
+        return nil
+    }
+
+    /// Marks a node failed without running it (its recipe could not be expanded, its
+    /// host could not be identified). Stops the run unless `-k`.
+    func fail(_ index: Int, _ message: String, decided: Bool) -> PreparedRun? {
+        let name = graph.nodes[index].name
+        if decided { observer.decided(name, Decision(.run, .neverRan)) }
+        states[index].status = .failed
+        summary.failed += 1
+        observer.finished(name, TargetResult(status: .failed, durationMs: 0, failure: message))
+        if !options.keepGoing { stopping = true }
+        return nil
+    }
+
+    /// Expands the recipe and computes the key.
+    func prepare(_ node: Node, executor: Executor) throws -> PreparedRun {
+        var key = TargetKey()
+        let recipeScope = try scope(for: node, executor: executor, outs: node.outs, state: node.state)
+        var scope = recipeScope
+        let recipe = try expandRecipe(node.spec, in: &scope)
+        var variables = node.usedVariables
+        for (name, value) in scope.used { variables[name] = value }
+        for name in variables.keys.sorted() { key.add("var:" + name, variables[name]!) }
+        if let host = node.host { key.add("host:" + host, try identity(of: executor)) }
+        hasher.update(recipe.canonicalText(outs: node.outs, state: node.state))
+        key.add("recipe", hasher.finalize().hex)
+        for input in node.inputs {
+            key.add("in:" + input.path, try fileSystem.digest(ofFile: input.path, stat: input.stat).hex)
+        }
+        for d in node.dependencies {
+            key.add("dep:" + graph.nodes[d].name, states[d].outputDigest!.hex)
+        }
+        // Run with temporary output names; they are renamed into place after success.
+        var temporary: [(String, String)] = []
+        for out in node.outs + (node.state.map { [$0] } ?? []) {
+            temporary.append((Build.temporaryName(for: out), out))
+        }
+        var runRecipe = recipe
+        if !temporary.isEmpty && !options.dryRun {
+            var runScope = try self.scope(for: node, executor: executor,
+                                          outs: node.outs.map(Build.temporaryName(for:)),
+                                          state: node.state.map(Build.temporaryName(for:)))
+            runRecipe = try expandRecipe(node.spec, in: &runScope)
+        }
+        return PreparedRun(recipe: runRecipe, key: key.digest(using: hasher), components: key.components,
+                           temporaryOuts: temporary, executor: executor)
+    }
+
+    private func scope(for node: Node, executor: Executor, outs: [String], state: String?) throws -> Scope {
+        var scope = Scope(variables: graph.variables)
+        scope.parameters = node.spec.parameters
+        for (name, value) in executor.variables { scope.locals[name] = value }
+        scope.locals["target"] = node.name
+        if !outs.isEmpty { scope.locals["out"] = outs.joined(separator: " ") }
+        if let state { scope.locals["state"] = state }
+        scope.member = { [unowned self] target, member, location in
+            guard let d = node.dependencies.first(where: { self.graph.nodes[$0].name == target }) else { return nil }
+            return try self.member(member, of: d, at: location)
+        }
+        return scope
+    }
+
+    private func expandRecipe(_ spec: TargetSpec, in scope: inout Scope) throws -> Recipe {
+        var steps: [Recipe.Step] = []
+        for step in spec.steps {
+            switch step.action {
+            case .run(let t): steps.append(.run(try scope.expand(t)))
+            case .put(let f, let t): steps.append(.put(from: try scope.expand(f), to: try scope.expand(t)))
+            case .get(let f, let t): steps.append(.get(from: try scope.expand(f), to: try scope.expand(t)))
+            }
+        }
+        var environment: [(name: String, value: String)] = []
+        for setting in spec.environment { environment.append((setting.name, try scope.expand(setting.value))) }
+        return Recipe(steps: steps, environment: environment, timeout: spec.timeout, retry: spec.retry)
+    }
+
+    /// `$(DEP.out)`, `$(DEP.state)`, `$(DEP.KEY)` of dependency node `d`.
+    private func member(_ member: String, of d: Int, at location: SourceLocation) throws -> String {
+        let dep = graph.nodes[d]
+        switch member {
+        case "out":
+            guard !dep.outs.isEmpty else { throw TargetfileError(location, "'\(dep.name)' declares no out") }
+            return dep.outs.joined(separator: " ")
+        case "state":
+            guard let state = dep.state else { throw TargetfileError(location, "'\(dep.name)' declares no state") }
+            return state
+        default:
+            guard let path = dep.state else {
+                throw TargetfileError(location, "'\(dep.name)' declares no state file to read '\(member)' from")
+            }
+            if states[d].stateValues == nil {
+                guard let bytes = fileSystem.read(path) else {
+                    throw TargetfileError(location, "state file \(path) of '\(dep.name)' is missing")
+                }
+                states[d].stateValues = try StateFile.parse(bytes, path: path)
+            }
+            guard let value = states[d].stateValues![member] else {
+                throw TargetfileError(location, "state file \(path) of '\(dep.name)' has no key '\(member)'")
+            }
+            return value
+        }
+    }
+
+    private func identity(of executor: Executor) throws -> String {
+        if identities[executor.hostName] == nil {
+            identities[executor.hostName] = Result { try executor.identity() }
+        }
+        return try identities[executor.hostName]!.get()
+    }
+
+    func aggregateDigest(_ node: Node) -> Digest? {
+        for d in node.dependencies where states[d].outputDigest == nil { return nil }
+        hasher.updateField("aggregate")
+        for d in node.dependencies { hasher.update(states[d].outputDigest!) }
+        return hasher.finalize()
+    }
+
+    /// What dependents see of a target's outputs: their paths and digests.
+    func outputDigest(_ outputs: [OutputRecord], key: Digest) -> Digest {
+        hasher.updateField("outputs")
+        for output in outputs {
+            hasher.updateField(output.path)
+            hasher.update(output.digest)
+        }
+        return hasher.finalize()
+    }
+
+    static func temporaryName(for path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return ".\(path).tbmake-new" }
+        return "\(path[...slash]).\(path[path.index(after: slash)...]).tbmake-new"
+    }
+}

@@ -1,0 +1,116 @@
+import TBStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Build {
+    /// What a worker hands back to the scheduler.
+    struct Completion {
+        var index: Int
+        var prepared: PreparedRun
+        var failure: RecipeRunner.Failure?
+        var durationMs: Int64
+        var log: RecipeLog
+        var logPath: String?
+    }
+
+    func start(_ index: Int, _ prepared: PreparedRun, into completions: CompletionQueue<Completion>) {
+        let node = graph.nodes[index]
+        states[index].status = .running
+        startedCount += 1
+        observer.started(node.name, started: startedCount, total: totalWithRecipe)
+        let logPath = options.logDirectory.map { "\($0)/\(Build.logFileName(node.name))" }
+        let log = RecipeLog(path: logPath)
+        for (temporary, final) in prepared.temporaryOuts {
+            fileSystem.removeFile(temporary)
+            if let slash = final.lastIndex(of: "/") { try? fileSystem.createDirectory(String(final[..<slash])) }
+        }
+        let begin = ContinuousClock.now
+        Worker.spawn {
+            let failure = RecipeRunner.run(prepared.recipe, on: prepared.executor, log: log)
+            let elapsed = ContinuousClock.now - begin
+            let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            completions.push(Completion(index: index, prepared: prepared, failure: failure,
+                                        durationMs: ms, log: log, logPath: logPath))
+        }
+    }
+
+    /// Settles a finished recipe: moves its outputs into place, hashes them and records
+    /// the trace — or, on failure, removes what it left and records nothing.
+    func finish(_ completion: Completion) throws {
+        let index = completion.index
+        let node = graph.nodes[index]
+        var failure = completion.failure?.message
+        var outputs: [OutputRecord] = []
+        if failure == nil {
+            do {
+                outputs = try placeOutputs(completion.prepared.temporaryOuts)
+            } catch {
+                failure = "\(error)"
+            }
+        }
+        if let failure {
+            for (temporary, _) in completion.prepared.temporaryOuts { fileSystem.removeFile(temporary) }
+            states[index].status = .failed
+            summary.failed += 1
+            observer.finished(node.name, TargetResult(status: .failed, durationMs: completion.durationMs, failure: failure,
+                                                      tail: completion.log.lastLines(10), logPath: completion.logPath))
+            if !options.keepGoing { stopping = true }
+            return
+        }
+        let key = completion.prepared.key
+        let digest: Digest
+        if outputs.isEmpty {
+            // Its effect lives on a host: each run is news for whatever depends on it.
+            hasher.updateField("ran")
+            hasher.update(key)
+            hasher.updateField(String(Build.wallClockNs()))
+            digest = hasher.finalize()
+        } else {
+            digest = outputDigest(outputs, key: key)
+        }
+        let trace = TraceRecord(target: node.name, key: key, components: completion.prepared.components,
+                                outputs: outputs, outputDigest: digest, finishedAtMs: Build.wallClockNs() / 1_000_000,
+                                durationMs: completion.durationMs)
+        try record(trace)
+        states[index].status = .done
+        states[index].outputDigest = digest
+        summary.ran += 1
+        observer.finished(node.name, TargetResult(status: .ok, durationMs: completion.durationMs, logPath: completion.logPath))
+    }
+
+    func record(_ trace: TraceRecord) throws {
+        do { try store.record(trace) } catch let error as StoreError { throw EngineError.store(error) }
+    }
+
+    /// Renames each temporary output over its final name (a recipe that wrote the final
+    /// name itself is accepted too) and hashes it.
+    private func placeOutputs(_ outs: [(temporary: String, final: String)]) throws -> [OutputRecord] {
+        var records: [OutputRecord] = []
+        for (temporary, final) in outs {
+            if fileSystem.stat(temporary) != nil {
+                try fileSystem.rename(temporary, to: final)
+            }
+            guard let stat = fileSystem.stat(final), stat.isRegular else {
+                throw RecipeRunner.Failure(message: "recipe succeeded but did not write \(final)")
+            }
+            records.append(OutputRecord(path: final, digest: try fileSystem.digest(ofFile: final, stat: stat), mode: stat.mode))
+        }
+        return records
+    }
+
+    /// `dev-rpm.log`; `/` in instance or target names becomes `_`.
+    static func logFileName(_ target: String) -> String {
+        String(target.map { $0 == "/" ? "_" : $0 }) + ".log"
+    }
+
+    static func wallClockNs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}
+
+extension RecipeRunner.Failure: CustomStringConvertible {
+    var description: String { message }
+}

@@ -1,0 +1,102 @@
+import TBStore
+import TBTargetfile
+
+/// One run of tbmake over a graph: decides every target in dependency order, runs what
+/// must run on its host (up to `jobs` at once), and records a trace for each success.
+///
+/// All decisions and all trace writes happen on the calling thread; recipes run on
+/// worker threads. A failed target records no trace and its dependents do not run.
+public final class Build {
+    let graph: BuildGraph
+    let options: BuildOptions
+    let store: TraceStore
+    let fileSystem: FileSystem
+    let observer: BuildObserver
+    let executorFor: (String?) -> Executor
+    let hasher = SHA256Hasher()
+
+    enum Status { case waiting, running, done, failed, blocked }
+
+    /// What the run knows of each node, by node index.
+    struct NodeState {
+        var status: Status = .waiting
+        var pendingDependencies = 0
+        /// What dependents fold into their keys; nil while unknown (dry run: would run).
+        var outputDigest: Digest?
+        /// Values of the node's state file, read when a dependent first asks.
+        var stateValues: [String: String]?
+    }
+
+    var states: [NodeState]
+    var dependents: [[Int]]
+    var summary = BuildSummary()
+    var identities: [String: Result<String, Error>] = [:]
+    var startedCount = 0
+    var totalWithRecipe = 0
+    var stopping = false
+
+    /// - Parameter executorFor: the executor of a host name (nil: the implicit local host).
+    public init(graph: BuildGraph, options: BuildOptions, store: TraceStore, fileSystem: FileSystem,
+                observer: BuildObserver, executorFor: @escaping (String?) -> Executor) {
+        self.graph = graph
+        self.options = options
+        self.store = store
+        self.fileSystem = fileSystem
+        self.observer = observer
+        self.executorFor = executorFor
+        states = Array(repeating: NodeState(), count: graph.nodes.count)
+        dependents = Array(repeating: [], count: graph.nodes.count)
+        for node in graph.nodes {
+            states[node.index].pendingDependencies = node.dependencies.count
+            for d in node.dependencies { dependents[d].append(node.index) }
+            if !node.spec.isAggregate { totalWithRecipe += 1 }
+        }
+    }
+
+    /// Runs to the end and says what happened. Throws only for errors that concern the
+    /// whole run (a trace that cannot be written).
+    public func run() throws -> BuildSummary {
+        var ready = graph.nodes.filter { $0.dependencies.isEmpty }.map(\.index)
+        var queued: [(Int, PreparedRun)] = []
+        var running = 0
+        let completions = CompletionQueue<Completion>()
+        var next = 0
+        while true {
+            while next < ready.count && !stopping {
+                let index = ready[next]
+                next += 1
+                if let prepared = try decide(index) {
+                    queued.append((index, prepared))
+                } else {
+                    ready += release(index)
+                }
+            }
+            while running < max(1, options.jobs) && !queued.isEmpty && !stopping {
+                let (index, prepared) = queued.removeFirst()
+                start(index, prepared, into: completions)
+                running += 1
+            }
+            if running == 0 && (next >= ready.count || stopping) { break }
+            if running == 0 { continue }
+            let completion = completions.pop()
+            running -= 1
+            try finish(completion)
+            ready += release(completion.index)
+        }
+        for (index, _) in queued where states[index].status == .waiting {
+            states[index].status = .blocked
+        }
+        summary.blocked = states.filter { $0.status == .blocked || $0.status == .waiting }.count
+        return summary
+    }
+
+    /// Marks `index` settled and returns the dependents that became ready.
+    private func release(_ index: Int) -> [Int] {
+        var ready: [Int] = []
+        for dependent in dependents[index] {
+            states[dependent].pendingDependencies -= 1
+            if states[dependent].pendingDependencies == 0 { ready.append(dependent) }
+        }
+        return ready
+    }
+}

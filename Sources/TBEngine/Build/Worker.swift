@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts `body` on a new detached thread. Recipes block in poll() for their whole
+/// run, so each gets a thread of its own rather than a slot of a shared pool.
+enum Worker {
+    private final class Box {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    static func spawn(_ body: @escaping () -> Void) {
+        var thread = pthread_t()
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        let result = pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        if result != 0 {
+            Unmanaged<Box>.fromOpaque(box).release()
+            body()   // no thread to be had: run it here rather than lose it
+        } else {
+            pthread_detach(thread)
+        }
+    }
+}
+
+/// A blocking queue from worker threads to the scheduler.
+final class CompletionQueue<Element>: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+    private var items: [Element] = []
+
+    init() {
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(&condition)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    func push(_ item: Element) {
+        pthread_mutex_lock(&mutex)
+        items.append(item)
+        pthread_cond_signal(&condition)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    func pop() -> Element {
+        pthread_mutex_lock(&mutex)
+        while items.isEmpty { pthread_cond_wait(&condition, &mutex) }
+        let item = items.removeFirst()
+        pthread_mutex_unlock(&mutex)
+        return item
+    }
+}

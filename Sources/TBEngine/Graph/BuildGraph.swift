@@ -1,0 +1,102 @@
+import TBStore
+import TBTargetfile
+
+/// The graph of the targets a run asked for and everything they need, with
+/// prerequisites classified (dependency or file input), globs expanded, outs, state and
+/// host expanded. Building it checks everything that can be checked before running:
+/// unknown hosts, undefined variables, missing inputs, empty globs, cycles.
+public final class BuildGraph {
+    let targetfile: Targetfile
+    let variables: Variables
+    let fileSystem: FileSystem
+    /// Nodes in dependency order: every node comes after its dependencies.
+    private(set) var nodes: [Node] = []
+    private var nodeIndex: [String: Int] = [:]
+    /// The nodes asked for, in the order asked.
+    public private(set) var roots: [Int] = []
+
+    /// - Parameters:
+    ///   - overrides: `NAME=value` from the command line.
+    ///   - environment: the process environment (overrides `?=` definitions).
+    public init(targetfile: Targetfile, requested: [String], overrides: [String: String],
+                environment: [String: String], fileSystem: FileSystem) throws {
+        self.targetfile = targetfile
+        self.variables = Variables(definitions: targetfile.variables, overrides: overrides, environment: environment)
+        self.fileSystem = fileSystem
+        for name in requested {
+            guard targetfile.targetIndex[name] != nil else { throw EngineError.unknownTarget(name) }
+        }
+        try checkCycles(from: requested)
+        for name in requested {
+            roots.append(try add(name))
+        }
+    }
+
+    /// Names of the nodes in dependency order.
+    public var targetNames: [String] { nodes.map(\.name) }
+
+    func node(named name: String) -> Node? { nodeIndex[name].map { nodes[$0] } }
+
+    /// Adds `name` and, first, everything it depends on (the graph is acyclic here).
+    private func add(_ name: String) throws -> Int {
+        if let existing = nodeIndex[name] { return existing }
+        let spec = targetfile[target: name]!
+        var scope = Scope(variables: variables)
+        scope.parameters = spec.parameters
+        var dependencies: Set<Int> = []
+        var inputs: [String: FileStat] = [:]
+        for template in spec.prerequisites {
+            let word = try scope.expand(template)
+            if targetfile.targetIndex[word] != nil {
+                dependencies.insert(try add(word))
+            } else {
+                try addInputs(word, at: template.location, to: &inputs)
+            }
+        }
+        let node = Node(index: nodes.count, spec: spec)
+        node.dependencies = dependencies.sorted { nodes[$0].name < nodes[$1].name }
+        node.inputs = inputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        node.outs = try spec.outs.map { try scope.expand($0) }
+        node.state = try spec.state.map { try scope.expand($0) }
+        if let host = spec.host {
+            let hostName = try scope.expand(host)
+            guard hostName == "local" || targetfile.hosts[hostName] != nil else {
+                throw TargetfileError(host.location, "unknown host '\(hostName)' (declare it with 'host \(hostName) = local' or '= ssh ADDRESS')")
+            }
+            node.host = hostName == "local" ? nil : hostName
+        }
+        node.usedVariables = scope.used
+        nodeIndex[name] = node.index
+        nodes.append(node)
+        return node.index
+    }
+
+    /// A file, every file of a directory, or the files a glob matches.
+    private func addInputs(_ word: String, at location: SourceLocation, to inputs: inout [String: FileStat]) throws {
+        if Glob.isPattern(word) {
+            let glob = Glob(word)
+            var matched = false
+            if let base = fileSystem.stat(glob.baseDirectory.isEmpty ? "." : glob.baseDirectory), base.isDirectory {
+                for path in try fileSystem.files(under: glob.baseDirectory.isEmpty ? "." : glob.baseDirectory) {
+                    let relative = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
+                    if glob.matches(relative), let stat = fileSystem.stat(relative) {
+                        inputs[relative] = stat
+                        matched = true
+                    }
+                }
+            }
+            if !matched { throw TargetfileError(location, "'\(word)' matches no file") }
+            return
+        }
+        guard let stat = fileSystem.stat(word) else {
+            throw TargetfileError(location, "no such file or target '\(word)'")
+        }
+        if stat.isDirectory {
+            for path in try fileSystem.files(under: word) {
+                if let s = fileSystem.stat(path) { inputs[path] = s }
+            }
+        } else {
+            inputs[word] = stat
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import TBTargetfile
+
+/// Resolves `$(NAME)` for one target: its own names (`out`, `state`, `root`, `target`,
+/// rule parameters), its dependencies' `$(DEP.out)`, `$(DEP.state)`, `$(DEP.KEY)`, and
+/// project variables. Records which project variables it expanded and their values,
+/// because only what a target uses is part of its key.
+struct Scope {
+    let variables: Variables
+    var locals: [String: String] = [:]
+    var parameters: [String: Template] = [:]
+    /// Resolves `DEP.MEMBER`; nil when DEP is not a dependency of this target.
+    var member: ((_ target: String, _ member: String, _ location: SourceLocation) throws -> String?)?
+    /// Project variables expanded so far, name → value.
+    private(set) var used: [String: String] = [:]
+    private var expanding: [String] = []
+
+    init(variables: Variables) { self.variables = variables }
+
+    mutating func expand(_ template: Template) throws -> String {
+        try template.expand { name, location in try resolve(name, at: location) }
+    }
+
+    private mutating func resolve(_ name: String, at location: SourceLocation) throws -> String {
+        if let value = locals[name] { return value }
+        if let template = parameters[name] {
+            return try guarded(name, location) { scope in try scope.expand(template) }
+        }
+        if let value = variables.overrides[name] {
+            used[name] = value
+            return value
+        }
+        if let definition = variables.definitions[name] {
+            let value: String
+            if definition.isDefault, let fromEnvironment = variables.environment[name] {
+                value = fromEnvironment
+            } else {
+                value = try guarded(name, location) { scope in try scope.expand(definition.value) }
+            }
+            used[name] = value
+            return value
+        }
+        if let dot = name.lastIndex(of: "."), let member = member,
+           let value = try member(String(name[..<dot]), String(name[name.index(after: dot)...]), location) {
+            return value
+        }
+        if name.contains(".") {
+            let target = name[..<name.lastIndex(of: ".")!]
+            throw TargetfileError(location, "'\(target)' in '$(\(name))' is not a dependency of this target")
+        }
+        if ["out", "state", "root", "target"].contains(name) {
+            throw TargetfileError(location, "'$(\(name))' is only known inside a recipe step")
+        }
+        throw TargetfileError(location, "undefined variable '\(name)'")
+    }
+
+    private mutating func guarded(_ name: String, _ location: SourceLocation,
+                                  _ body: (inout Scope) throws -> String) throws -> String {
+        if expanding.contains(name) {
+            throw TargetfileError(location, "variable '\(name)' refers to itself: \((expanding + [name]).joined(separator: " -> "))")
+        }
+        expanding.append(name)
+        defer { expanding.removeLast() }
+        return try body(&self)
+    }
+}
+
+/// Project variables and what overrides them.
+struct Variables {
+    var definitions: [String: VariableDefinition]
+    /// `NAME=value` on the command line: overrides every definition.
+    var overrides: [String: String]
+    /// The process environment: overrides `?=` definitions only.
+    var environment: [String: String]
+}

@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a running recipe's output goes: its log file under `.tbmake/logs/` (when not
+/// nil) and a bounded tail kept in memory to show when the target fails.
+final class RecipeLog: OutputSink, @unchecked Sendable {
+    private let fd: Int32
+    private var lock = pthread_mutex_t()
+    private var tail: [UInt8] = []
+    private let tailLimit = 16 * 1024
+
+    /// Opens (truncating) `path`; with nil, keeps only the tail.
+    init(path: String?) {
+        pthread_mutex_init(&lock, nil)
+        if let path {
+            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        } else {
+            fd = -1
+        }
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        pthread_mutex_destroy(&lock)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        if fd >= 0, let base = bytes.baseAddress {
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, base + offset, bytes.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+        tail.append(contentsOf: bytes)
+        if tail.count > tailLimit * 2 { tail.removeFirst(tail.count - tailLimit) }
+    }
+
+    func write(_ text: String) {
+        var text = text
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The last `count` lines written.
+    func lastLines(_ count: Int) -> [String] {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        var lines = tail.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+        if lines.last == "" { lines.removeLast() }
+        return Array(lines.suffix(count))
+    }
+}

@@ -1,0 +1,53 @@
+/// Runs a recipe's steps on an executor, in order, with the timeout and retries the
+/// target declares. Called on a worker thread.
+enum RecipeRunner {
+    /// Why a recipe failed, in one line.
+    struct Failure: Error {
+        var message: String
+    }
+
+    static func run(_ recipe: Recipe, on executor: Executor, log: RecipeLog) -> Failure? {
+        var failure: Failure?
+        for attempt in 0...recipe.retry {
+            if attempt > 0 {
+                log.write("tbmake: attempt \(attempt + 1) of \(recipe.retry + 1)\n")
+            }
+            failure = runOnce(recipe, on: executor, log: log)
+            if failure == nil { return nil }
+            log.write("tbmake: \(failure!.message)\n")
+        }
+        if recipe.retry > 0, let f = failure {
+            return Failure(message: "\(f.message) (after \(recipe.retry + 1) attempts)")
+        }
+        return failure
+    }
+
+    private static func runOnce(_ recipe: Recipe, on executor: Executor, log: RecipeLog) -> Failure? {
+        let deadline = recipe.timeout.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
+        let environment = Dictionary(recipe.environment.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        for step in recipe.steps {
+            log.write("$ \(step)\n")
+            do {
+                switch step {
+                case .run(let command):
+                    let status = try executor.run(command: command, environment: environment,
+                                                  deadline: deadline, output: log)
+                    if status != 0 {
+                        return Failure(message: status > 128
+                            ? "command killed by signal \(status - 128): \(command)"
+                            : "command exited with status \(status): \(command)")
+                    }
+                case .put(let from, let to):
+                    try executor.put(from: from, to: to)
+                case .get(let from, let to):
+                    try executor.get(from: from, to: to)
+                }
+            } catch let error as ExecutorError {
+                return Failure(message: error.description)
+            } catch {
+                return Failure(message: "\(error)")
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,14 @@
+import TBStore
+
+/// Where the engine keeps what it knows of past runs. The real one is `BuildLog`.
+/// Only called from the scheduler's thread.
+public protocol TraceStore: AnyObject {
+    func trace(for target: String) -> TraceRecord?
+    /// Makes the trace durable before returning (it must survive a kill of tbmake).
+    func record(_ trace: TraceRecord) throws
+}
+
+extension BuildLog: TraceStore {
+    public func trace(for target: String) -> TraceRecord? { traces[target] }
+    public func record(_ trace: TraceRecord) throws { try append(trace) }
+}

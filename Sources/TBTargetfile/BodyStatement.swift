@@ -1,0 +1,30 @@
+/// One line of a target's or rule's body. Every body line starts with a keyword.
+public enum BodyStatement: Hashable, Sendable {
+    case host(Template)
+    case out([Template])
+    case state(Template)
+    case always
+    /// Seconds.
+    case timeout(Double)
+    case retry(Int)
+    case env(name: String, value: Template)
+    case run(Template)
+    case put(from: Template, to: Template)
+    case get(from: Template, to: Template)
+    case use(rule: String, bindings: [Binding])
+
+    /// A rule parameter bound by `use RULE NAME=VALUE`.
+    public struct Binding: Hashable, Sendable {
+        public var name: String
+        public var value: Template
+    }
+
+    /// The keywords a body line may start with, in the order the docs list them.
+    public static let keywords = ["host", "out", "state", "always", "timeout", "retry", "env", "run", "put", "get", "use"]
+}
+
+/// A body statement and where it was written.
+public struct LocatedStatement: Hashable, Sendable {
+    public var statement: BodyStatement
+    public var location: SourceLocation
+}

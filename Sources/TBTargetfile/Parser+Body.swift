@@ -1,0 +1,106 @@
+extension Parser {
+    /// Parses one body line: a keyword and its arguments.
+    static func bodyStatement(_ text: Substring, at loc: SourceLocation) throws(TargetfileError) -> LocatedStatement {
+        let (keyword, restPart) = text.splitFirstWord()
+        let rest = restPart?.text ?? ""
+        let restLoc = loc.advanced(by: restPart?.offset ?? keyword.utf8.count)
+        func needsArgument() throws(TargetfileError) {
+            if rest.isEmpty { throw TargetfileError(loc, "'\(keyword)' needs an argument") }
+        }
+        func single() throws(TargetfileError) -> Template {
+            try needsArgument()
+            let words = try Parser.words(rest, from: 0, at: restLoc)
+            guard words.count == 1 else {
+                throw TargetfileError(restLoc, "'\(keyword)' takes one argument, found \(words.count)")
+            }
+            return words[0]
+        }
+        let statement: BodyStatement
+        switch keyword {
+        case "host":
+            statement = .host(try single())
+        case "out":
+            try needsArgument()
+            statement = .out(try Parser.words(rest, from: 0, at: restLoc))
+        case "state":
+            statement = .state(try single())
+        case "always":
+            guard rest.isEmpty else { throw TargetfileError(restLoc, "'always' takes no argument") }
+            statement = .always
+        case "timeout":
+            try needsArgument()
+            guard let seconds = Parser.duration(rest) else {
+                throw TargetfileError(restLoc, "invalid duration '\(rest)': expected a number with an optional unit, as in 90s, 5m, 1h")
+            }
+            statement = .timeout(seconds)
+        case "retry":
+            try needsArgument()
+            guard let n = Int(rest), n >= 0 else {
+                throw TargetfileError(restLoc, "invalid retry count '\(rest)': expected a whole number")
+            }
+            statement = .retry(n)
+        case "env":
+            try needsArgument()
+            guard let eq = rest.firstIndex(of: "="), !rest[..<eq].isEmpty,
+                  rest[..<eq].utf8.allSatisfy({ Lexer.isNameByte($0) && $0 != UInt8(ascii: "-") }) else {
+                throw TargetfileError(restLoc, "expected 'env NAME=VALUE'")
+            }
+            let offset = rest.utf8.distance(from: rest.startIndex, to: rest.index(after: eq))
+            statement = .env(name: String(rest[..<eq]), value: try Template.parse(rest[rest.index(after: eq)...], at: restLoc.advanced(by: offset)))
+        case "run":
+            try needsArgument()
+            statement = .run(try Template.parse(rest, at: restLoc))
+        case "put", "get":
+            try needsArgument()
+            guard let arrow = rest.firstRange(of: " -> ") else {
+                throw TargetfileError(restLoc, "expected '\(keyword) SOURCE -> DESTINATION'")
+            }
+            let from = rest[..<arrow.lowerBound].trimmingBlanks()
+            let toStart = rest.utf8.distance(from: rest.startIndex, to: arrow.upperBound)
+            let to = rest[arrow.upperBound...].trimmingBlanks()
+            guard !from.isEmpty, !to.isEmpty else {
+                throw TargetfileError(restLoc, "expected '\(keyword) SOURCE -> DESTINATION'")
+            }
+            let source = try Template.parse(from, at: restLoc)
+            let destination = try Template.parse(to, at: restLoc.advanced(by: toStart))
+            statement = keyword == "put" ? .put(from: source, to: destination) : .get(from: source, to: destination)
+        case "use":
+            try needsArgument()
+            let (rule, bindingsPart) = rest.splitFirstWord()
+            guard rule.utf8.allSatisfy(Lexer.isNameByte) else {
+                throw TargetfileError(restLoc, "invalid rule name '\(rule)'")
+            }
+            var bindings: [BodyStatement.Binding] = []
+            if let part = bindingsPart {
+                let partLoc = restLoc.advanced(by: part.offset)
+                for word in try Parser.words(part.text, from: 0, at: partLoc) {
+                    guard case .literal(let first)? = word.parts.first, let eq = first.firstIndex(of: "="),
+                          !first[..<eq].isEmpty, first[..<eq].utf8.allSatisfy(Lexer.isNameByte) else {
+                        throw TargetfileError(word.location, "expected NAME=VALUE after 'use \(rule)'")
+                    }
+                    var valueParts = word.parts
+                    let head = String(first[first.index(after: eq)...])
+                    if head.isEmpty { valueParts.removeFirst() } else { valueParts[0] = .literal(head) }
+                    let nameLength = first.utf8.distance(from: first.startIndex, to: eq) + 1
+                    bindings.append(.init(name: String(first[..<eq]),
+                                          value: Template(parts: valueParts, location: word.location.advanced(by: nameLength))))
+                }
+            }
+            statement = .use(rule: String(rule), bindings: bindings)
+        default:
+            throw TargetfileError(loc, "unknown keyword '\(keyword)' (expected \(BodyStatement.keywords.joined(separator: ", ")))")
+        }
+        return LocatedStatement(statement: statement, location: loc)
+    }
+
+    /// `90s`, `5m`, `1h`, `1.5s`, `300` (seconds), `250ms`.
+    static func duration(_ text: Substring) -> Double? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            guard let value = Double(text.dropLast(suffix.count)), value > 0 else { return nil }
+            return value * factor
+        }
+        guard let value = Double(text), value > 0 else { return nil }
+        return value
+    }
+}

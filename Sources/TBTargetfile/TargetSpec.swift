@@ -1,0 +1,28 @@
+/// A target with its `use`d rules taken in: everything the engine needs to know about
+/// it, with templates still unexpanded.
+public struct TargetSpec: Hashable, Sendable {
+    public var name: String
+    public var location: SourceLocation
+    /// The one-line description from the comment above it.
+    public var comment: String?
+    public var prerequisites: [Template]
+    /// Rule parameters bound by `use`, visible to every template of the target.
+    public var parameters: [String: Template]
+    public var host: Template?
+    public var outs: [Template]
+    public var state: Template?
+    public var always: Bool
+    /// Seconds.
+    public var timeout: Double?
+    public var retry: Int
+    public var environment: [EnvironmentSetting]
+    public var steps: [RecipeStepTemplate]
+    /// Declared with prerequisites and no body (`all: a b c`): nothing of its own to run.
+    public var isAggregate: Bool
+
+    /// `env NAME=VALUE` in a body.
+    public struct EnvironmentSetting: Hashable, Sendable {
+        public var name: String
+        public var value: Template
+    }
+}

@@ -1,0 +1,119 @@
+extension Targetfile {
+    /// Follows includes and gathers declarations, then resolves `use`.
+    struct Loader {
+        let readFile: (String) -> String?
+        var variables: [String: VariableDefinition] = [:]
+        var hosts: [String: HostDeclaration] = [:]
+        var rules: [String: RuleDeclaration] = [:]
+        var declarations: [TargetDeclaration] = []
+        var declared: [String: SourceLocation] = [:]
+        var firstMainTarget: String?
+
+        init(readFile: @escaping (String) -> String?) { self.readFile = readFile }
+
+        mutating func load(source: String, path: String, includedFrom: [String]) throws(TargetfileError) {
+            for item in try Parser.parse(source, file: path) {
+                switch item {
+                case .include(let template):
+                    guard let relative = template.literalValue else {
+                        throw TargetfileError(template.location, "include paths cannot use variables")
+                    }
+                    let target = Loader.join(directory: Loader.directory(of: path), relative)
+                    if target == path || includedFrom.contains(target) {
+                        throw TargetfileError(template.location, "include cycle: '\(relative)' includes itself")
+                    }
+                    guard let text = readFile(target) else {
+                        throw TargetfileError(template.location, "cannot include '\(relative)': no such file")
+                    }
+                    try load(source: text, path: target, includedFrom: includedFrom + [path])
+                case .variable(let v):
+                    if v.isDefault && variables[v.name] != nil { continue }
+                    variables[v.name] = v
+                case .host(let h):
+                    if let previous = hosts[h.name] {
+                        throw TargetfileError(h.location, "host '\(h.name)' already declared at \(previous.location)")
+                    }
+                    hosts[h.name] = h
+                case .rule(let r):
+                    if let previous = rules[r.name] {
+                        throw TargetfileError(r.location, "rule '\(r.name)' already declared at \(previous.location)")
+                    }
+                    rules[r.name] = r
+                case .target(let t):
+                    if let previous = declared[t.name] {
+                        throw TargetfileError(t.location, "target '\(t.name)' already declared at \(previous)")
+                    }
+                    declared[t.name] = t.location
+                    declarations.append(t)
+                    if includedFrom.isEmpty && firstMainTarget == nil { firstMainTarget = t.name }
+                }
+            }
+        }
+
+        func finish(path: String) throws(TargetfileError) -> Targetfile {
+            var targets: [TargetSpec] = []
+            targets.reserveCapacity(declarations.count)
+            var index: [String: Int] = [:]
+            index.reserveCapacity(declarations.count)
+            for declaration in declarations {
+                index[declaration.name] = targets.count
+                targets.append(try resolve(declaration))
+            }
+            return Targetfile(path: path, variables: variables, hosts: hosts, rules: rules, targets: targets,
+                              targetIndex: index, defaultTarget: firstMainTarget ?? declarations.first?.name)
+        }
+
+        /// Takes the bodies of `use`d rules into the target; later singular settings win.
+        func resolve(_ declaration: TargetDeclaration) throws(TargetfileError) -> TargetSpec {
+            var spec = TargetSpec(name: declaration.name, location: declaration.location, comment: declaration.comment,
+                                  prerequisites: declaration.prerequisites, parameters: [:], host: nil, outs: [],
+                                  state: nil, always: false, timeout: nil, retry: 0, environment: [], steps: [],
+                                  isAggregate: declaration.body.isEmpty)
+            try apply(declaration.body, to: &spec, using: [])
+            return spec
+        }
+
+        private func apply(_ body: [LocatedStatement], to spec: inout TargetSpec, using chain: [String]) throws(TargetfileError) {
+            for line in body {
+                switch line.statement {
+                case .host(let t): spec.host = t
+                case .out(let ts): spec.outs += ts
+                case .state(let t): spec.state = t
+                case .always: spec.always = true
+                case .timeout(let s): spec.timeout = s
+                case .retry(let n): spec.retry = n
+                case .env(let name, let value): spec.environment.append(.init(name: name, value: value))
+                case .run(let t): spec.steps.append(.init(action: .run(t), location: line.location))
+                case .put(let from, let to): spec.steps.append(.init(action: .put(from: from, to: to), location: line.location))
+                case .get(let from, let to): spec.steps.append(.init(action: .get(from: from, to: to), location: line.location))
+                case .use(let name, let bindings):
+                    guard let rule = rules[name] else {
+                        throw TargetfileError(line.location, "unknown rule '\(name)'")
+                    }
+                    if chain.contains(name) {
+                        throw TargetfileError(line.location, "rule cycle: \((chain + [name]).joined(separator: " -> "))")
+                    }
+                    for binding in bindings where !rule.parameters.contains(binding.name) {
+                        throw TargetfileError(binding.value.location, "rule '\(name)' has no parameter '\(binding.name)'")
+                    }
+                    for parameter in rule.parameters where !bindings.contains(where: { $0.name == parameter }) {
+                        throw TargetfileError(line.location, "rule '\(name)' needs a value for parameter '\(parameter)'")
+                    }
+                    for binding in bindings { spec.parameters[binding.name] = binding.value }
+                    spec.prerequisites += rule.prerequisites
+                    try apply(rule.body, to: &spec, using: chain + [name])
+                }
+            }
+        }
+
+        static func directory(of path: String) -> String {
+            guard let slash = path.lastIndex(of: "/") else { return "" }
+            return String(path[..<slash])
+        }
+
+        static func join(directory: String, _ path: String) -> String {
+            if path.hasPrefix("/") || directory.isEmpty { return path }
+            return directory + "/" + path
+        }
+    }
+}

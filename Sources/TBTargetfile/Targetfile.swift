@@ -1,0 +1,41 @@
+/// A loaded Targetfile with its includes followed and its rules taken into targets.
+/// Loading checks the syntax and the names the file declares; what depends on the
+/// file system or on variables given at run time is checked by the engine.
+public struct Targetfile: Sendable {
+    /// The path of the main file, as given.
+    public var path: String
+    public var variables: [String: VariableDefinition]
+    public var hosts: [String: HostDeclaration]
+    public var rules: [String: RuleDeclaration]
+    /// Targets in the order declared.
+    public var targets: [TargetSpec]
+    /// Index into `targets` by name.
+    public var targetIndex: [String: Int]
+
+    /// The target tbmake runs when none is named: the first one of the main file,
+    /// else the first one of any included file.
+    public var defaultTarget: String?
+
+    public subscript(target name: String) -> TargetSpec? {
+        targetIndex[name].map { targets[$0] }
+    }
+
+    /// Loads `path`. `readFile` returns a file's text or nil when it does not exist;
+    /// include paths are resolved against the including file's directory.
+    public static func load(path: String, readFile: @escaping (String) -> String?) throws(TargetfileError) -> Targetfile {
+        guard let source = readFile(path) else {
+            throw TargetfileError(SourceLocation(file: path, line: 1, column: 1), "no such Targetfile")
+        }
+        var loader = Loader(readFile: readFile)
+        try loader.load(source: source, path: path, includedFrom: [])
+        return try loader.finish(path: path)
+    }
+
+    /// Parses `source` as if read from `path`, with no include allowed to be found.
+    public static func parse(_ source: String, path: String = "Targetfile",
+                             files: [String: String] = [:]) throws(TargetfileError) -> Targetfile {
+        var all = files
+        all[path] = source
+        return try load(path: path, readFile: { all[$0] })
+    }
+}

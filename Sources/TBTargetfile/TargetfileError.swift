@@ -1,0 +1,13 @@
+/// An error in a Targetfile: always one line, `file:line:col: message`.
+/// tbmake exits with status 2 on any of these, before running anything.
+public struct TargetfileError: Error, Equatable, CustomStringConvertible {
+    public var location: SourceLocation
+    public var message: String
+
+    public init(_ location: SourceLocation, _ message: String) {
+        self.location = location
+        self.message = message
+    }
+
+    public var description: String { "\(location): \(message)" }
+}
