@@ -201,7 +201,10 @@ extension Build {
 
     private func identity(of executor: Executor) throws -> String {
         if identities[executor.hostName] == nil {
-            identities[executor.hostName] = Result { try executor.identity() }
+            identities[executor.hostName] = Result {
+                if !options.dryRun { try executor.prepare() }
+                return try executor.identity()
+            }
         }
         return try identities[executor.hostName]!.get()
     }

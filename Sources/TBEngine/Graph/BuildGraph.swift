@@ -66,6 +66,7 @@ public final class BuildGraph {
             node.host = hostName == "local" ? nil : hostName
         }
         node.usedVariables = scope.used
+        try checkRecipeReferences(node)
         nodeIndex[name] = node.index
         nodes.append(node)
         return node.index

@@ -12,6 +12,11 @@ public protocol Executor: AnyObject, Sendable {
     /// local sandbox). Read once per run.
     var variables: [String: String] { get }
 
+    /// Makes the host ready for recipes (creates a local sandbox, opens a connection).
+    /// The engine calls it before `identity()` in runs that may execute recipes, never
+    /// in dry runs, so that the identity recorded with a first run is the host's own.
+    func prepare() throws
+
     /// A string that identifies the host; it is part of the key of every target on it,
     /// so that a reprovisioned host makes its targets run again.
     func identity() throws -> String

@@ -1,0 +1,14 @@
+extension BuildGraph {
+    /// Hosts named by the targets of the graph (the implicit local host excluded).
+    public var hostsUsed: Set<String> { Set(nodes.compactMap(\.host)) }
+
+    /// (target, dependency) pairs.
+    public var edges: [(String, String)] {
+        nodes.flatMap { node in node.dependencies.map { (node.name, nodes[$0].name) } }
+    }
+
+    /// (target, file input) pairs.
+    public var fileInputs: [(String, String)] {
+        nodes.flatMap { node in node.inputs.map { (node.name, $0.path) } }
+    }
+}

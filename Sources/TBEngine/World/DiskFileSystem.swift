@@ -1,0 +1,85 @@
+import TBStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The project's files on disk, with content digests through a stat-keyed cache.
+/// Paths are used as given: relative ones are relative to the current directory, which
+/// the command line sets to the project directory.
+public final class DiskFileSystem: FileSystem, @unchecked Sendable {
+    public let digests: DigestCache
+
+    public init(digests: DigestCache) {
+        self.digests = digests
+    }
+
+    public func stat(_ path: String) -> FileStat? { FileStat.stat(path) }
+
+    public func digest(ofFile path: String, stat: FileStat) throws -> Digest {
+        try digests.digest(ofFile: path, stat: stat)
+    }
+
+    public func files(under directory: String) throws -> [String] {
+        var result: [String] = []
+        try walk(directory, into: &result)
+        return result.sorted()
+    }
+
+    private func walk(_ directory: String, into result: inout [String]) throws {
+        guard let dir = opendir(directory) else {
+            throw StoreError.io(operation: "list", path: directory, errno: errno)
+        }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name == "." || name == ".." || name == ".tbmake" { continue }
+            let path = directory == "." ? name : (directory.hasSuffix("/") ? directory + name : directory + "/" + name)
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR): try walk(path, into: &result)
+            case Int32(DT_REG): result.append(path)
+            default:
+                // Symlinks and unknown types: follow to see what they are.
+                if let s = FileStat.stat(path) {
+                    if s.isDirectory { try walk(path, into: &result) } else if s.isRegular { result.append(path) }
+                }
+            }
+        }
+    }
+
+    public func read(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+        }
+        return bytes
+    }
+
+    public func rename(_ from: String, to: String) throws {
+        if Glibc.rename(from, to) != 0 {
+            throw StoreError.io(operation: "rename \(from) to", path: to, errno: errno)
+        }
+    }
+
+    public func removeFile(_ path: String) {
+        unlink(path)
+    }
+
+    public func createDirectory(_ path: String) throws {
+        if path.isEmpty || FileStat.stat(path)?.isDirectory == true { return }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try createDirectory(String(path[..<slash]))
+        }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw StoreError.io(operation: "create directory", path: path, errno: errno)
+        }
+    }
+}

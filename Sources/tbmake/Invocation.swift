@@ -1,0 +1,197 @@
+import TBEngine
+import TBHosts
+import TBStore
+import TBTargetfile
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One invocation of tbmake after its arguments were parsed: loads the Targetfile,
+/// builds the graph, then lists, validates, prints the graph, or runs.
+struct Invocation {
+    let command: TBMake
+
+    /// Why an invocation ends early; `exitStatus` follows make: 2 for usage and
+    /// Targetfile errors, 1 for a failure at run time.
+    struct Stop: Error {
+        var message: String
+        var exitStatus: Int32
+    }
+
+    func execute() throws -> Int32 {
+        if let directory = command.directory, chdir(directory) != 0 {
+            throw Stop(message: "cannot change to directory \(directory): \(String(cString: strerror(errno)))", exitStatus: 2)
+        }
+        let projectDirectory = Invocation.currentDirectory()
+        let targetfile = try loadTargetfile()
+        if command.list {
+            printList(targetfile)
+            return 0
+        }
+        let readOnly = command.dryRun || command.question || command.graph || command.validateOnly
+        let log: BuildLog
+        do { log = try BuildLog.open(directory: ".tbmake", readOnly: readOnly) } catch {
+            throw Stop(message: "\(error)", exitStatus: 1)
+        }
+        var lock: DirectoryLock?
+        if !readOnly {
+            do { lock = try DirectoryLock.acquire(path: ".tbmake/lock") } catch {
+                throw Stop(message: "\(error)", exitStatus: 1)
+            }
+        }
+        defer { _ = lock }
+        let digests = DigestCache(entries: log.fileDigests)
+        let fileSystem = DiskFileSystem(digests: digests)
+        let requested = command.validateOnly ? targetfile.targets.map(\.name) : try requestedTargets(targetfile)
+        let graph: BuildGraph
+        do {
+            graph = try BuildGraph(targetfile: targetfile, requested: requested, overrides: try command.overrides(),
+                                   environment: Invocation.environment(), fileSystem: fileSystem)
+        } catch let error as TargetfileError {
+            throw Stop(message: error.description, exitStatus: 2)
+        } catch let error as EngineError {
+            throw Stop(message: error.description, exitStatus: 2)
+        }
+        try checkHosts(targetfile, graph)
+        if command.validateOnly {
+            Terminal.out("\(command.file): OK, \(targetfile.targets.count) targets\n")
+            return 0
+        }
+        if command.graph {
+            Terminal.out(GraphWriter.dot(graph))
+            return 0
+        }
+        return try run(graph, targetfile: targetfile, log: log, fileSystem: fileSystem, digests: digests,
+                       projectDirectory: projectDirectory)
+    }
+
+    private func run(_ graph: BuildGraph, targetfile: Targetfile, log: BuildLog, fileSystem: DiskFileSystem,
+                     digests: DigestCache, projectDirectory: String) throws -> Int32 {
+        var options = BuildOptions()
+        options.jobs = command.jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        options.keepGoing = command.keepGoing
+        options.dryRun = command.dryRun || command.question
+        options.force = command.alwaysMake
+        if !options.dryRun {
+            try? fileSystem.createDirectory(".tbmake/logs")
+            options.logDirectory = ".tbmake/logs"
+        }
+        var executors: [String: Executor] = [:]
+        let implicit = LocalExecutor(hostName: "local", projectDirectory: projectDirectory, sandboxed: false)
+        for (name, _) in targetfile.hosts {
+            executors[name] = LocalExecutor(hostName: name, projectDirectory: projectDirectory, sandboxed: true)
+        }
+        let human = HumanObserver(dryRun: command.dryRun, explain: command.explain,
+                                  nameWidth: graph.targetNames.map(\.count).max() ?? 0)
+        let jsonObserver = command.json ? JSONObserver() : nil
+        let observer: BuildObserver
+        if command.question { observer = SilentObserver() } else if let jsonObserver { observer = jsonObserver } else { observer = human }
+        let begin = ContinuousClock.now
+        let build = Build(graph: graph, options: options, store: log, fileSystem: fileSystem, observer: observer,
+                          executorFor: { name in name.flatMap { executors[$0] } ?? implicit })
+        let summary: BuildSummary
+        do { summary = try build.run() } catch {
+            throw Stop(message: "\(error)", exitStatus: 1)
+        }
+        if !options.dryRun {
+            do {
+                try log.append(fileDigests: digests.takeChangedEntries())
+                try log.close()
+            } catch {
+                throw Stop(message: "\(error)", exitStatus: 1)
+            }
+        }
+        let elapsed = ContinuousClock.now - begin
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        if command.question { return summary.wouldRun > 0 ? 1 : 0 }
+        if let jsonObserver { jsonObserver.summary(summary, dryRun: options.dryRun) } else {
+            human.summary(summary, seconds: seconds)
+        }
+        return summary.failed > 0 ? 1 : 0
+    }
+
+    private func loadTargetfile() throws -> Targetfile {
+        do {
+            return try Targetfile.load(path: command.file, readFile: Invocation.readFile)
+        } catch {
+            if Invocation.readFile(command.file) == nil {
+                throw Stop(message: "no Targetfile: \(command.file) does not exist (use -f FILE or -C DIR)", exitStatus: 2)
+            }
+            throw Stop(message: error.description, exitStatus: 2)
+        }
+    }
+
+    private func requestedTargets(_ targetfile: Targetfile) throws -> [String] {
+        let named = command.targets
+        if !named.isEmpty {
+            for name in named where targetfile.targetIndex[name] == nil {
+                throw Stop(message: "no target named '\(name)' in \(command.file) (see tbmake --list)", exitStatus: 2)
+            }
+            return named
+        }
+        guard let first = targetfile.defaultTarget else {
+            throw Stop(message: "\(command.file) declares no target", exitStatus: 2)
+        }
+        return [first]
+    }
+
+    /// ssh hosts arrive with the ssh executor; until then a target on one is an error.
+    private func checkHosts(_ targetfile: Targetfile, _ graph: BuildGraph) throws {
+        for name in graph.hostsUsed {
+            if let host = targetfile.hosts[name], case .ssh = host.kind {
+                throw Stop(message: "\(host.location): ssh hosts are not supported by this version of tbmake yet (host '\(name)')", exitStatus: 2)
+            }
+        }
+    }
+
+    private func printList(_ targetfile: Targetfile) {
+        let width = min(40, targetfile.targets.map(\.name.count).max() ?? 0)
+        var text = ""
+        for target in targetfile.targets {
+            text += target.name.padding(width)
+            if let comment = target.comment { text += "  \(comment)" }
+            text += "\n"
+        }
+        Terminal.out(text)
+    }
+
+    static func readFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        return getcwd(&buffer, buffer.count).map { String(cString: $0) } ?? "."
+    }
+
+    static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") {
+                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+/// `-q`: says nothing; the exit status is the answer.
+final class SilentObserver: BuildObserver {
+    func decided(_ target: String, _ decision: Decision) {}
+    func started(_ target: String, started: Int, total: Int) {}
+    func finished(_ target: String, _ result: TargetResult) {}
+}

@@ -1,0 +1,88 @@
+import TBEngine
+
+/// Progress for people: a ninja-style status line on a terminal (`[3/12] dev-rpm`),
+/// plain lines otherwise; reasons under `-n` and `--explain`; a failed target's error,
+/// last output lines and log path.
+final class HumanObserver: BuildObserver {
+    let dryRun: Bool
+    let explain: Bool
+    let smartTerminal: Bool
+    /// Width of the name column in dry-run listings.
+    let nameWidth: Int
+    private var statusShown = false
+
+    init(dryRun: Bool, explain: Bool, nameWidth: Int) {
+        self.dryRun = dryRun
+        self.explain = explain
+        self.smartTerminal = Terminal.stdoutIsTerminal
+        self.nameWidth = min(nameWidth, 40)
+    }
+
+    func decided(_ target: String, _ decision: Decision) {
+        if dryRun {
+            let action = decision.action == .run ? "run " : decision.action == .restore ? "restore" : "skip"
+            let padded = target + String(repeating: " ", count: max(0, nameWidth - target.count))
+            Terminal.out("\(action.padding(7)) \(padded)  \(decision.reason)\n")
+        } else if explain && decision.action != .skip {
+            clearStatus()
+            Terminal.out("tbmake: explain \(target): \(decision.reason)\n")
+        } else if case .dependencyFailed(let name) = decision.reason {
+            clearStatus()
+            Terminal.out("tbmake: \(target) not run: dependency \(name) failed\n")
+        }
+    }
+
+    func started(_ target: String, started: Int, total: Int) {
+        let line = "[\(started)/\(total)] \(target)"
+        if smartTerminal {
+            let width = Terminal.columns()
+            let shown = line.count > width ? String(line.prefix(width - 1)) : line
+            Terminal.out("\r\u{1b}[K" + shown)
+            statusShown = true
+        } else {
+            Terminal.out(line + "\n")
+        }
+    }
+
+    func finished(_ target: String, _ result: TargetResult) {
+        guard result.status == .failed else { return }
+        clearStatus()
+        var text = "tbmake: \(target) failed: \(result.failure ?? "unknown error")\n"
+        for line in result.tail { text += "  | \(line)\n" }
+        if let log = result.logPath { text += "  log: \(log)\n" }
+        Terminal.err(text)
+    }
+
+    func summary(_ s: BuildSummary, seconds: Double) {
+        clearStatus()
+        if dryRun {
+            Terminal.out(s.wouldRun == 0 ? "tbmake: nothing to do, everything is up to date\n"
+                                         : "tbmake: \(s.wouldRun) would run, \(s.skipped) up to date (dry run: nothing was changed)\n")
+            return
+        }
+        if s.ran == 0 && s.failed == 0 && s.restored == 0 && s.blocked == 0 {
+            Terminal.out("tbmake: nothing to do, everything is up to date\n")
+            return
+        }
+        var parts = ["ran \(s.ran)"]
+        if s.restored > 0 { parts.append("restored \(s.restored)") }
+        parts.append("up to date \(s.skipped)")
+        if s.failed > 0 { parts.append("failed \(s.failed)") }
+        if s.blocked > 0 { parts.append("not run \(s.blocked)") }
+        let time = (seconds * 10).rounded() / 10
+        Terminal.out("tbmake: \(parts.joined(separator: ", ")) in \(time)s\n")
+    }
+
+    private func clearStatus() {
+        if statusShown {
+            Terminal.out("\r\u{1b}[K")
+            statusShown = false
+        }
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

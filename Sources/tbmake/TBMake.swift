@@ -1,0 +1,93 @@
+import ArgumentParser
+
+/// The command line: make's flags, targets and `NAME=value` arguments.
+struct TBMake: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "tbmake",
+        abstract: "Make for testbeds: run what is out of date, decided by content hashes.",
+        discussion: """
+        tbmake reads a Targetfile (see docs/targetfile.md), decides for every target
+        whether it must run — from SHA-256 digests of its inputs, its expanded recipe,
+        its host and its dependencies' outputs, never from mtimes — and runs only what
+        must run, locally or on the hosts the Targetfile declares.
+
+        With no target, tbmake runs the first target of the Targetfile. Arguments of
+        the form NAME=value set variables and override the Targetfile and the
+        environment.
+
+        Examples:
+          tbmake prod-install              run what is out of date, then prod-install
+          tbmake -n bonding-node           say what would run, and why; touch nothing
+          tbmake prod-install version=1.1  override a variable for this run
+          tbmake --json all                one JSON event per line, for scripts
+
+        Exit status: 0 when every asked target is up to date or succeeded, 1 when a
+        target failed (or, with -q, when something is out of date), 2 for a usage or
+        Targetfile error.
+        """,
+        version: version
+    )
+
+    @Argument(help: ArgumentHelp("Targets to bring up to date, and NAME=value variables.", valueName: "target|NAME=value"))
+    var arguments: [String] = []
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Read FILE as the Targetfile.", valueName: "FILE"))
+    var file: String = "Targetfile"
+
+    @Option(name: [.customShort("C"), .customLong("directory")], help: ArgumentHelp("Change to DIR before doing anything.", valueName: "DIR"))
+    var directory: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Run N recipes at once (default: the number of cores).", valueName: "N"))
+    var jobs: Int?
+
+    @Flag(name: [.customShort("k"), .customLong("keep-going")], help: "Keep going after a failure with the targets that do not depend on it.")
+    var keepGoing = false
+
+    @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Say what would run and why; run nothing and write nothing.")
+    var dryRun = false
+
+    @Flag(name: [.customShort("B"), .customLong("always-make")], help: "Run every target needed, up to date or not.")
+    var alwaysMake = false
+
+    @Flag(name: [.customShort("q"), .customLong("question")], help: "Run nothing; exit 0 if everything asked is up to date, 1 if not.")
+    var question = false
+
+    @Flag(help: "Print the reason each target runs.")
+    var explain = false
+
+    @Flag(help: "Print one JSON object per line on stdout instead of progress.")
+    var json = false
+
+    @Flag(help: "List the targets with their descriptions.")
+    var list = false
+
+    @Flag(help: "Print the graph of the asked targets in Graphviz dot.")
+    var graph = false
+
+    @Flag(name: .customLong("validate"), help: "Check the Targetfile and every target's inputs and references; run nothing.")
+    var validateOnly = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("-j needs a positive number, got \(jobs)") }
+        if dryRun && question { throw ValidationError("-n and -q cannot be used together") }
+    }
+
+    /// The targets among `arguments`.
+    var targets: [String] { arguments.filter { !$0.contains("=") } }
+
+    /// The `NAME=value` among `arguments`.
+    func overrides() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for argument in arguments {
+            guard let eq = argument.firstIndex(of: "=") else { continue }
+            let name = String(argument[..<eq])
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+                throw ValidationError("invalid variable name in '\(argument)'")
+            }
+            result[name] = String(argument[argument.index(after: eq)...])
+        }
+        return result
+    }
+}
