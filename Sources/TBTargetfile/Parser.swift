@@ -107,16 +107,18 @@ struct Parser {
     /// Blank-separated templates of `text` from byte offset `from`.
     static func words(_ text: Substring, from: Int, at loc: SourceLocation) throws(TargetfileError) -> [Template] {
         var result: [Template] = []
-        let bytes = Array(text.utf8)
-        var i = from
-        while i < bytes.count {
-            while i < bytes.count && (bytes[i] == 0x20 || bytes[i] == 0x09) { i += 1 }
-            if i >= bytes.count { break }
+        let utf8 = text.utf8
+        var i = utf8.index(utf8.startIndex, offsetBy: from)
+        var offset = from
+        while i < utf8.endIndex {
+            while i < utf8.endIndex && (utf8[i] == 0x20 || utf8[i] == 0x09) { i = utf8.index(after: i); offset += 1 }
+            if i >= utf8.endIndex { break }
             var j = i
-            while j < bytes.count && bytes[j] != 0x20 && bytes[j] != 0x09 { j += 1 }
-            let word = Substring(String(decoding: bytes[i..<j], as: UTF8.self))
-            result.append(try Template.parse(word, at: loc.advanced(by: i)))
+            var length = 0
+            while j < utf8.endIndex && utf8[j] != 0x20 && utf8[j] != 0x09 { j = utf8.index(after: j); length += 1 }
+            result.append(try Template.parse(text[i..<j], at: loc.advanced(by: offset)))
             i = j
+            offset += length
         }
         return result
     }
@@ -177,13 +179,18 @@ extension Substring {
     /// The first blank-separated word and what follows it (nil when nothing does),
     /// with the byte offset where that rest starts.
     func splitFirstWord() -> (Substring, (text: Substring, offset: Int)?) {
-        guard let blank = firstIndex(where: { $0 == " " || $0 == "\t" }) else { return (self, nil) }
-        var restStart = blank
-        while restStart < endIndex && (self[restStart] == " " || self[restStart] == "\t") {
-            restStart = index(after: restStart)
+        let utf8 = self.utf8
+        var blank = utf8.startIndex
+        var offset = 0
+        while blank < utf8.endIndex && utf8[blank] != 0x20 && utf8[blank] != 0x09 {
+            blank = utf8.index(after: blank); offset += 1
         }
-        let rest = self[restStart...]
-        if rest.isEmpty { return (self[..<blank], nil) }
-        return (self[..<blank], (rest, utf8.distance(from: startIndex, to: restStart)))
+        if blank == utf8.endIndex { return (self, nil) }
+        var restStart = blank
+        while restStart < utf8.endIndex && (utf8[restStart] == 0x20 || utf8[restStart] == 0x09) {
+            restStart = utf8.index(after: restStart); offset += 1
+        }
+        if restStart == utf8.endIndex { return (self[..<blank], nil) }
+        return (self[..<blank], (self[restStart...], offset))
     }
 }

@@ -2,10 +2,10 @@ extension Template {
     /// Parses `text`, which starts at `location`. Fails on an unterminated `$(` or an
     /// empty or malformed reference.
     public static func parse(_ text: Substring, at location: SourceLocation) throws(TargetfileError) -> Template {
-        let bytes = Array(text.utf8)
-        guard bytes.contains(UInt8(ascii: "$")) else {
+        guard text.utf8.contains(UInt8(ascii: "$")) else {
             return Template(literal: String(text), location: location)
         }
+        let bytes = Array(text.utf8)
         var parts: [Part] = []
         var literal: [UInt8] = []
         var i = 0

@@ -4,9 +4,25 @@ import Glibc
 #endif
 
 // Usage errors exit 2, as make's do; --help and --version exit 0.
+/// make accepts a value joined to a short option (`-j4`, `-Cdir`); so does tbmake.
+func splitJoinedShortOptions(_ arguments: [String]) -> [String] {
+    var result: [String] = []
+    for argument in arguments {
+        if argument.count > 2, argument.hasPrefix("-"), !argument.hasPrefix("--"),
+           let option = argument.dropFirst().first, "jCf".contains(option) {
+            result.append("-\(option)")
+            result.append(String(argument.dropFirst(2)))
+        } else {
+            result.append(argument)
+        }
+    }
+    return result
+}
+
 let status: Int32
 do {
-    let command = try TBMake.parseAsRoot() as! TBMake
+    let arguments = splitJoinedShortOptions(Array(CommandLine.arguments.dropFirst()))
+    let command = try TBMake.parseAsRoot(arguments) as! TBMake
     status = try Invocation(command: command).execute()
 } catch let stop as Invocation.Stop {
     Terminal.err("tbmake: \(stop.message)\n")

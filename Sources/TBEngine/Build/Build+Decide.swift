@@ -8,7 +8,7 @@ extension Build {
     struct PreparedRun {
         var recipe: Recipe
         var key: Digest
-        var components: [KeyComponent]
+        var targetKey: TargetKey
         var temporaryOuts: [(temporary: String, final: String)]
         var executor: Executor
     }
@@ -45,26 +45,26 @@ extension Build {
         } catch {
             return fail(index, "\(error)", decided: true)
         }
-        if let reason = early { return run(index, prepared, Decision(.run, reason)) }
+        if let reason = early { return try run(index, prepared, Decision(.run, reason)) }
         guard let trace else { return nil }  // unreachable: early is .neverRan
         if trace.key != prepared.key {
-            let reason = TargetKey(components: prepared.components).firstDifference(from: trace.components)
-            return run(index, prepared, Decision(.run, reason))
+            let reason = prepared.targetKey.firstDifference(from: trace.components)
+            return try run(index, prepared, Decision(.run, reason))
         }
         var current: [OutputRecord] = []
         for output in trace.outputs {
             guard let stat = fileSystem.stat(output.path) else {
                 let reason: RebuildReason = output.path == node.state ? .stateMissing(path: output.path) : .outputMissing(path: output.path)
-                return run(index, prepared, Decision(.run, reason))
+                return try run(index, prepared, Decision(.run, reason))
             }
             let digest: Digest
             do { digest = try fileSystem.digest(ofFile: output.path, stat: stat) } catch {
-                return run(index, prepared, Decision(.run, .outputModified(path: output.path)))
+                return try run(index, prepared, Decision(.run, .outputModified(path: output.path)))
             }
             // A person may edit a state file: that is news for dependents, not a reason to
             // redo what created it (the node it names is still allocated).
             if digest != output.digest && output.path != node.state {
-                return run(index, prepared, Decision(.run, .outputModified(path: output.path)))
+                return try run(index, prepared, Decision(.run, .outputModified(path: output.path)))
             }
             current.append(OutputRecord(path: output.path, digest: digest, mode: stat.mode))
         }
@@ -83,10 +83,23 @@ extension Build {
         return nil
     }
 
-    private func run(_ index: Int, _ prepared: PreparedRun, _ decision: Decision) -> PreparedRun? {
+    /// The node runs: in a real run, its recipe is expanded again with temporary output
+    /// names, which are renamed into place once it succeeded.
+    private func run(_ index: Int, _ prepared: PreparedRun, _ decision: Decision) throws -> PreparedRun? {
         if options.dryRun { return settleDry(index, decision) }
-        observer.decided(graph.nodes[index].name, decision)
-        return prepared
+        let node = graph.nodes[index]
+        observer.decided(node.name, decision)
+        var ready = prepared
+        for out in node.outs + (node.state.map { [$0] } ?? []) {
+            ready.temporaryOuts.append((Build.temporaryName(for: out), out))
+        }
+        if !ready.temporaryOuts.isEmpty {
+            var scope = try self.scope(for: node, executor: prepared.executor,
+                                       outs: node.outs.map(Build.temporaryName(for:)),
+                                       state: node.state.map(Build.temporaryName(for:)))
+            ready.recipe = try expandRecipe(node.spec, in: &scope)
+        }
+        return ready
     }
 
     /// Dry run: the node would run; its outputs stay unknown for its dependents.
@@ -113,35 +126,22 @@ extension Build {
     /// Expands the recipe and computes the key.
     func prepare(_ node: Node, executor: Executor) throws -> PreparedRun {
         var key = TargetKey()
-        let recipeScope = try scope(for: node, executor: executor, outs: node.outs, state: node.state)
-        var scope = recipeScope
+        var scope = try scope(for: node, executor: executor, outs: node.outs, state: node.state)
         let recipe = try expandRecipe(node.spec, in: &scope)
         var variables = node.usedVariables
         for (name, value) in scope.used { variables[name] = value }
-        for name in variables.keys.sorted() { key.add("var:" + name, variables[name]!) }
-        if let host = node.host { key.add("host:" + host, try identity(of: executor)) }
+        for name in variables.keys.sorted() { key.add(.variable, name, .text(variables[name]!)) }
+        if let host = node.host { key.add(.host, host, .text(try identity(of: executor))) }
         hasher.update(recipe.canonicalText(outs: node.outs, state: node.state))
-        key.add("recipe", hasher.finalize().hex)
+        key.add(.recipe, "", .digest(hasher.finalize()))
         for input in node.inputs {
-            key.add("in:" + input.path, try fileSystem.digest(ofFile: input.path, stat: input.stat).hex)
+            key.add(.input, input.path, .digest(try fileSystem.digest(ofFile: input.path, stat: input.stat)))
         }
         for d in node.dependencies {
-            key.add("dep:" + graph.nodes[d].name, states[d].outputDigest!.hex)
+            key.add(.dependency, graph.nodes[d].name, .digest(states[d].outputDigest!))
         }
-        // Run with temporary output names; they are renamed into place after success.
-        var temporary: [(String, String)] = []
-        for out in node.outs + (node.state.map { [$0] } ?? []) {
-            temporary.append((Build.temporaryName(for: out), out))
-        }
-        var runRecipe = recipe
-        if !temporary.isEmpty && !options.dryRun {
-            var runScope = try self.scope(for: node, executor: executor,
-                                          outs: node.outs.map(Build.temporaryName(for:)),
-                                          state: node.state.map(Build.temporaryName(for:)))
-            runRecipe = try expandRecipe(node.spec, in: &runScope)
-        }
-        return PreparedRun(recipe: runRecipe, key: key.digest(using: hasher), components: key.components,
-                           temporaryOuts: temporary, executor: executor)
+        return PreparedRun(recipe: recipe, key: key.digest(using: hasher), targetKey: key,
+                           temporaryOuts: [], executor: executor)
     }
 
     private func scope(for node: Node, executor: Executor, outs: [String], state: String?) throws -> Scope {

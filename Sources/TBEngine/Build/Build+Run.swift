@@ -69,7 +69,7 @@ extension Build {
         } else {
             digest = outputDigest(outputs, key: key)
         }
-        let trace = TraceRecord(target: node.name, key: key, components: completion.prepared.components,
+        let trace = TraceRecord(target: node.name, key: key, components: completion.prepared.targetKey.components,
                                 outputs: outputs, outputDigest: digest, finishedAtMs: Build.wallClockNs() / 1_000_000,
                                 durationMs: completion.durationMs)
         try record(trace)

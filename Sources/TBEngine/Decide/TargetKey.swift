@@ -3,74 +3,104 @@ import TBStore
 /// The key of a target and the parts it was computed from, in a fixed order:
 /// variables used (`var:NAME`), host identity (`host:NAME`), the expanded recipe
 /// (`recipe`), file inputs (`in:PATH`), dependencies (`dep:NAME`).
+///
+/// Parts are kept unformatted (a digest stays 32 bytes) because most runs only compare
+/// the key; the readable `components` are made only for a trace or a reason.
 struct TargetKey {
     /// Bumped whenever what goes into a key changes, so that old traces never match.
     static let formatVersion = "tbmake-key-v1"
 
-    var components: [KeyComponent] = []
+    enum Kind: String {
+        case variable = "var:"
+        case host = "host:"
+        case recipe = "recipe"
+        case input = "in:"
+        case dependency = "dep:"
+    }
 
-    mutating func add(_ name: String, _ value: String) {
-        components.append(KeyComponent(name: name, value: value))
+    enum Value {
+        case text(String)
+        case digest(Digest)
+
+        var text: String {
+            switch self {
+            case .text(let s): return s
+            case .digest(let d): return d.hex
+            }
+        }
+    }
+
+    private(set) var parts: [(kind: Kind, name: String, value: Value)] = []
+
+    mutating func add(_ kind: Kind, _ name: String, _ value: Value) {
+        parts.append((kind, name, value))
     }
 
     func digest(using hasher: SHA256Hasher) -> Digest {
         hasher.updateField(TargetKey.formatVersion)
-        for c in components {
-            hasher.updateField(c.name)
-            hasher.updateField(c.value)
+        for part in parts {
+            hasher.updateField(part.kind.rawValue)
+            hasher.updateField(part.name)
+            switch part.value {
+            case .text(let s): hasher.updateField(s)
+            case .digest(let d): hasher.update(d)
+            }
         }
         return hasher.finalize()
+    }
+
+    /// The parts as a trace stores them: `in:demo/kata/kata` = hex digest.
+    var components: [KeyComponent] {
+        parts.map { KeyComponent(name: $0.kind.rawValue + $0.name, value: $0.value.text) }
     }
 
     /// The first difference from a previous run's components, as a reason.
     func firstDifference(from old: [KeyComponent]) -> RebuildReason {
         var previous: [String: String] = [:]
         for c in old { previous[c.name] = c.value }
-        for c in components {
-            guard let was = previous[c.name] else { return TargetKey.added(c.name) }
-            if was != c.value { return TargetKey.changed(c.name, from: was, to: c.value) }
+        for part in parts {
+            let name = part.kind.rawValue + part.name
+            guard let was = previous[name] else { return TargetKey.added(part.kind, part.name) }
+            let now = part.value.text
+            if was != now { return TargetKey.changed(part.kind, part.name, from: was, to: now) }
         }
-        let current = Set(components.map(\.name))
-        for c in old where !current.contains(c.name) { return TargetKey.removed(c.name) }
+        let current = Set(parts.map { $0.kind.rawValue + $0.name })
+        for c in old where !current.contains(c.name) {
+            for kind in [Kind.variable, .host, .input, .dependency] where c.name.hasPrefix(kind.rawValue) {
+                return TargetKey.removed(kind, String(c.name.dropFirst(kind.rawValue.count)))
+            }
+            return .recipeChanged
+        }
         return .formatChanged
     }
 
-    private static func split(_ name: String) -> (kind: Substring, rest: String) {
-        let colon = name.firstIndex(of: ":") ?? name.endIndex
-        let rest = colon < name.endIndex ? String(name[name.index(after: colon)...]) : ""
-        return (name[..<colon], rest)
-    }
-
-    private static func changed(_ name: String, from: String, to: String) -> RebuildReason {
-        let (kind, rest) = split(name)
+    private static func changed(_ kind: Kind, _ name: String, from: String, to: String) -> RebuildReason {
         switch kind {
-        case "var": return .variableChanged(name: rest, from: from, to: to)
-        case "host": return .hostChanged(name: rest)
-        case "in": return .inputChanged(path: rest)
-        case "dep": return .dependencyChanged(name: rest)
-        default: return .recipeChanged
+        case .variable: return .variableChanged(name: name, from: from, to: to)
+        case .host: return .hostChanged(name: name)
+        case .recipe: return .recipeChanged
+        case .input: return .inputChanged(path: name)
+        case .dependency: return .dependencyChanged(name: name)
         }
     }
 
-    private static func added(_ name: String) -> RebuildReason {
-        let (kind, rest) = split(name)
+    private static func added(_ kind: Kind, _ name: String) -> RebuildReason {
         switch kind {
-        case "var": return .variableAdded(name: rest)
-        case "host": return .hostChanged(name: rest)
-        case "in": return .inputAdded(path: rest)
-        case "dep": return .dependencyAdded(name: rest)
-        default: return .recipeChanged
+        case .variable: return .variableAdded(name: name)
+        case .host: return .hostChanged(name: name)
+        case .recipe: return .recipeChanged
+        case .input: return .inputAdded(path: name)
+        case .dependency: return .dependencyAdded(name: name)
         }
     }
 
-    private static func removed(_ name: String) -> RebuildReason {
-        let (kind, rest) = split(name)
+    private static func removed(_ kind: Kind, _ name: String) -> RebuildReason {
         switch kind {
-        case "var": return .variableRemoved(name: rest)
-        case "host": return .hostChanged(name: rest)
-        case "in": return .inputRemoved(path: rest)
-        case "dep": return .dependencyRemoved(name: rest)
-        default: return .recipeChanged
+        case .variable: return .variableRemoved(name: name)
+        case .host: return .hostChanged(name: name)
+        case .recipe: return .recipeChanged
+        case .input: return .inputRemoved(path: name)
+        case .dependency: return .dependencyRemoved(name: name)
         }
     }
 }

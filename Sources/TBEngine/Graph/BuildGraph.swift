@@ -12,6 +12,8 @@ public final class BuildGraph {
     /// Nodes in dependency order: every node comes after its dependencies.
     private(set) var nodes: [Node] = []
     private var nodeIndex: [String: Int] = [:]
+    /// Targets being added, outermost first: a dependency found among them closes a cycle.
+    private var addPath: [String] = []
     /// The nodes asked for, in the order asked.
     public private(set) var roots: [Int] = []
 
@@ -26,7 +28,6 @@ public final class BuildGraph {
         for name in requested {
             guard targetfile.targetIndex[name] != nil else { throw EngineError.unknownTarget(name) }
         }
-        try checkCycles(from: requested)
         for name in requested {
             roots.append(try add(name))
         }
@@ -41,6 +42,13 @@ public final class BuildGraph {
     private func add(_ name: String) throws -> Int {
         if let existing = nodeIndex[name] { return existing }
         let spec = targetfile[target: name]!
+        if let start = addPath.firstIndex(of: name) {
+            let cycle = addPath[start...] + [name]
+            throw TargetfileError(targetfile[target: addPath[start]]!.location,
+                                  "dependency cycle: \(cycle.joined(separator: " -> "))")
+        }
+        addPath.append(name)
+        defer { addPath.removeLast() }
         var scope = Scope(variables: variables)
         scope.parameters = spec.parameters
         var dependencies: Set<Int> = []

@@ -8,12 +8,31 @@ import Glibc
 /// the command line sets to the project directory.
 public final class DiskFileSystem: FileSystem, @unchecked Sendable {
     public let digests: DigestCache
+    /// Stats taken at the start of the run, each handed out once (see `prefetchStats`).
+    private var prefetched: [String: FileStat]
 
-    public init(digests: DigestCache) {
+    /// - Parameter prefetched: stats taken earlier in this run by `prefetchStats`.
+    public init(digests: DigestCache, prefetched: [String: FileStat] = [:]) {
         self.digests = digests
+        self.prefetched = prefetched
     }
 
-    public func stat(_ path: String) -> FileStat? { FileStat.stat(path) }
+    /// Stats `paths` (those the previous run knew: inputs and outputs), so that another
+    /// thread can do it while the Targetfile is parsed. A missing path gets no entry.
+    public static func prefetchStats<S: Sequence>(_ paths: S) -> [String: FileStat] where S.Element == String {
+        var result: [String: FileStat] = [:]
+        for path in paths {
+            if let stat = FileStat.stat(path) { result[path] = stat }
+        }
+        return result
+    }
+
+    /// Uses a prefetched stat once — it describes the file as the run began, which is
+    /// what a decision needs; later asks (after recipes ran) stat again.
+    public func stat(_ path: String) -> FileStat? {
+        if let stat = prefetched.removeValue(forKey: path) { return stat }
+        return FileStat.stat(path)
+    }
 
     public func digest(ofFile path: String, stat: FileStat) throws -> Digest {
         try digests.digest(ofFile: path, stat: stat)

@@ -1,0 +1,48 @@
+import TBEngine
+import TBStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Opens `.tbmake/log` and stats the files it names on a thread of its own, so that a
+/// no-op run overlaps that work with parsing the Targetfile.
+final class LogLoader: @unchecked Sendable {
+    private var thread = pthread_t()
+    private var result: Result<(BuildLog, [String: FileStat]), StoreError>?
+    private let readOnly: Bool
+
+    private init(readOnly: Bool) { self.readOnly = readOnly }
+
+    static func start(readOnly: Bool) -> LogLoader {
+        let loader = LogLoader(readOnly: readOnly)
+        let context = Unmanaged.passRetained(loader).toOpaque()
+        if pthread_create(&loader.thread, nil, { raw in
+            let loader = Unmanaged<LogLoader>.fromOpaque(raw!).takeRetainedValue()
+            loader.load()
+            return nil
+        }, context) != 0 {
+            Unmanaged<LogLoader>.fromOpaque(context).release()
+            loader.load()
+            loader.thread = pthread_t()
+        }
+        return loader
+    }
+
+    private func load() {
+        result = Result { () throws(StoreError) in
+            let log = try BuildLog.open(directory: ".tbmake", readOnly: readOnly)
+            var paths = Array(log.fileDigests.keys)
+            for trace in log.traces.values { paths += trace.outputs.map(\.path) }
+            return (log, DiskFileSystem.prefetchStats(paths))
+        }
+    }
+
+    /// Waits for the thread; a log that cannot be opened is a run-time failure.
+    func wait() throws -> (BuildLog, [String: FileStat]) {
+        if thread != pthread_t() { pthread_join(thread, nil) }
+        switch result! {
+        case .success(let value): return value
+        case .failure(let error): throw Invocation.Stop(message: "\(error)", exitStatus: 1)
+        }
+    }
+}
