@@ -20,6 +20,7 @@ func splitJoinedShortOptions(_ arguments: [String]) -> [String] {
 }
 
 let status: Int32
+InterruptHandler.install()
 do {
     let arguments = splitJoinedShortOptions(Array(CommandLine.arguments.dropFirst()))
     let command = try TBMake.parseAsRoot(arguments) as! TBMake
@@ -36,4 +37,6 @@ do {
         status = 2
     }
 }
+// After a signal, the handler's thread stops the recipes and chooses the exit status.
+while InterruptHandler.received != 0 { pause() }
 exit(status)

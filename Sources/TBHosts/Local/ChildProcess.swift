@@ -59,6 +59,7 @@ final class ChildProcess {
         }
         guard rc == 0 else { throw SystemError(rc) }
         pid = child
+        RunningProcessGroups.insert(child)
     }
 
     deinit {
@@ -66,6 +67,7 @@ final class ChildProcess {
             signalGroup(SIGKILL)
             _ = waitBlocking()
         }
+        RunningProcessGroups.remove(pid)
     }
 
     /// Sends `signal` to every process of the child's group. ESRCH (all gone) is fine.

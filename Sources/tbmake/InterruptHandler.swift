@@ -1,0 +1,47 @@
+import TBHosts
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Ctrl-C, SIGTERM, SIGHUP: stop the running recipes (SIGTERM to their process groups,
+/// SIGKILL 2 s later), say so, and exit with 128 + the signal. Targets that finished
+/// keep their traces; those that were interrupted record none.
+enum InterruptHandler {
+    nonisolated(unsafe) private static var pipeFDs: [Int32] = [-1, -1]
+    /// The signal received, 0 if none; once set, the handler's thread ends the process.
+    nonisolated(unsafe) static var received: Int32 = 0
+
+    static func install() {
+        guard pipe(&pipeFDs) == 0 else { return }
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(InterruptHandler.pipeFDs[1], &byte, 1)
+            }
+            sigemptyset(&action.sa_mask)
+            sigaction(signal, &action, nil)
+        }
+        var thread = pthread_t()
+        pthread_create(&thread, nil, { _ in
+            var byte: UInt8 = 0
+            while read(InterruptHandler.pipeFDs[0], &byte, 1) < 0 && errno == EINTR {}
+            InterruptHandler.stop(signal: Int32(byte))
+        }, nil)
+        pthread_detach(thread)
+    }
+
+    private static func stop(signal: Int32) -> Never {
+        received = signal
+        let stopped = RunningProcessGroups.signalAll(SIGTERM)
+        var waited = 0
+        while waited < 20 && RunningProcessGroups.signalAll(0) > 0 {
+            usleep(100_000)
+            waited += 1
+        }
+        RunningProcessGroups.signalAll(SIGKILL)
+        let name = signal == SIGINT ? "interrupted" : "terminated by signal \(signal)"
+        Terminal.err("\ntbmake: \(name); stopped \(stopped) running recipe\(stopped == 1 ? "" : "s"), which recorded nothing\n")
+        _exit(128 + signal)
+    }
+}
