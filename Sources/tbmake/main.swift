@@ -23,7 +23,7 @@ let status: Int32
 InterruptHandler.install()
 do {
     let arguments = splitJoinedShortOptions(Array(CommandLine.arguments.dropFirst()))
-    let command = try TBMake.parseAsRoot(arguments) as! TBMake
+    let command = try TBMake.parse(arguments)
     status = try Invocation(command: command).execute()
 } catch let stop as Invocation.Stop {
     Terminal.err("tbmake: \(stop.message)\n")
@@ -33,7 +33,7 @@ do {
         Terminal.out(TBMake.fullMessage(for: error) + "\n")
         status = 0
     } else {
-        Terminal.err("tbmake: \(TBMake.message(for: error))\n\(TBMake.usageString())\n")
+        Terminal.err("tbmake: \(TBMake.message(for: error)) (see tbmake --help)\n")
         status = 2
     }
 }
