@@ -23,7 +23,7 @@ struct Invocation {
             throw Stop(message: "cannot change to directory \(directory): \(String(cString: strerror(errno)))", exitStatus: 2)
         }
         let projectDirectory = Invocation.currentDirectory()
-        let readOnly = command.dryRun || command.question || command.graph || command.validateOnly
+        let readOnly = command.dryRun || command.question || command.graph || command.validateOnly || command.list
         // The log is read, and the files it knows are stat'ed, on another core while
         // this one parses the Targetfile.
         let loading = LogLoader.start(readOnly: readOnly)
@@ -33,13 +33,7 @@ struct Invocation {
             return 0
         }
         let (log, prefetched) = try loading.wait()
-        var lock: DirectoryLock?
-        if !readOnly {
-            do { lock = try DirectoryLock.acquire(path: ".tbmake/lock") } catch {
-                throw Stop(message: "\(error)", exitStatus: 1)
-            }
-        }
-        defer { _ = lock }
+        defer { withExtendedLifetime(loading.lock) {} }
         let digests = DigestCache(entries: log.fileDigests)
         let fileSystem = DiskFileSystem(digests: digests, prefetched: prefetched)
         let requested = command.validateOnly ? targetfile.targets.map(\.name) : try requestedTargets(targetfile)

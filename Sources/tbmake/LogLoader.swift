@@ -9,6 +9,8 @@ import Glibc
 final class LogLoader: @unchecked Sendable {
     private var thread = pthread_t()
     private var result: Result<(BuildLog, [String: FileStat]), StoreError>?
+    /// Held for the whole run by runs that write: two tbmakes never share a project.
+    private(set) var lock: DirectoryLock?
     private let readOnly: Bool
 
     private init(readOnly: Bool) { self.readOnly = readOnly }
@@ -30,6 +32,7 @@ final class LogLoader: @unchecked Sendable {
 
     private func load() {
         result = Result { () throws(StoreError) in
+            if !readOnly { lock = try DirectoryLock.acquire(path: ".tbmake/lock") }
             let log = try BuildLog.open(directory: ".tbmake", readOnly: readOnly)
             var paths = Array(log.fileDigests.keys)
             for trace in log.traces.values { paths += trace.outputs.map(\.path) }
