@@ -31,8 +31,12 @@ enum Lexer {
             let continued = lineEnd > start && buf[lineEnd - 1] == UInt8(ascii: "\\")
                 && !(lineEnd - 1 > start && buf[lineEnd - 2] == UInt8(ascii: "\\"))
             if continued {
-                if pending.isEmpty { pendingStart = lineNumber }
-                pending.append(contentsOf: slice.dropLast())
+                if pending.isEmpty {
+                    pendingStart = lineNumber
+                    pending.append(contentsOf: slice.dropLast())
+                } else {   // a middle continuation line: strip its leading blanks as for the last one
+                    pending.append(contentsOf: slice.dropLast().drop { $0 == 0x20 || $0 == 0x09 })
+                }
                 pending.append(UInt8(ascii: " "))
                 start = end + 1
                 if start >= n { // file ends inside a continuation

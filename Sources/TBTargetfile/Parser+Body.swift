@@ -56,13 +56,12 @@ extension Parser {
                 throw TargetfileError(restLoc, "expected '\(keyword) SOURCE -> DESTINATION'")
             }
             let from = rest[..<arrow.lowerBound].trimmingBlanks()
-            let toStart = rest.utf8.distance(from: rest.startIndex, to: arrow.upperBound)
             let to = rest[arrow.upperBound...].trimmingBlanks()
             guard !from.isEmpty, !to.isEmpty else {
                 throw TargetfileError(restLoc, "expected '\(keyword) SOURCE -> DESTINATION'")
             }
             let source = try Template.parse(from, at: restLoc)
-            let destination = try Template.parse(to, at: restLoc.advanced(by: toStart))
+            let destination = try Template.parse(to, at: restLoc.advanced(by: rest.utf8.distance(from: rest.startIndex, to: to.startIndex)))
             statement = keyword == "put" ? .put(from: source, to: destination) : .get(from: source, to: destination)
         case "use":
             try needsArgument()
@@ -97,10 +96,10 @@ extension Parser {
     static func duration(_ text: Substring) -> Double? {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, factor) in units where text.hasSuffix(suffix) {
-            guard let value = Double(text.dropLast(suffix.count)), value > 0 else { return nil }
+            guard let value = Double(text.dropLast(suffix.count)), value > 0, value.isFinite else { return nil }
             return value * factor
         }
-        guard let value = Double(text), value > 0 else { return nil }
+        guard let value = Double(text), value > 0, value.isFinite else { return nil }
         return value
     }
 }

@@ -69,7 +69,9 @@ struct Parser {
                 items.append(.host(try Parser.hostDeclaration(rest!.text, at: loc.advanced(by: rest!.offset))))
                 return
             case "rule":
-                open = .rule(try Parser.ruleHeader(rest!.text, at: loc.advanced(by: rest!.offset)))
+                var rule = try Parser.ruleHeader(rest!.text, at: loc.advanced(by: rest!.offset))
+                rule.location = loc   // the `rule` keyword, whatever the blanks after it
+                open = .rule(rule)
                 return
             default: break
             }
@@ -157,7 +159,7 @@ struct Parser {
                 throw TargetfileError(loc.advanced(by: i), "missing ')' after rule parameters")
             }
             let list = String(decoding: bytes[(i + 1)..<close], as: UTF8.self)
-            for raw in list.split(separator: ",", omittingEmptySubsequences: false) {
+            for raw in list.split(separator: ",", omittingEmptySubsequences: false) where !list.trimmingBlanks().isEmpty {
                 let p = String(raw.trimmingBlanks())
                 guard !p.isEmpty, p.utf8.allSatisfy(Lexer.isNameByte) else {
                     throw TargetfileError(loc.advanced(by: i + 1), "invalid rule parameter '\(p)'")
@@ -171,7 +173,7 @@ struct Parser {
             throw TargetfileError(loc.advanced(by: i), "expected ':' after 'rule \(name)(...)'")
         }
         let prereqs = try words(text, from: i + 1, at: loc)
-        return RuleDeclaration(name: name, parameters: parameters, prerequisites: prereqs, body: [], location: loc.advanced(by: -5))
+        return RuleDeclaration(name: name, parameters: parameters, prerequisites: prereqs, body: [], location: loc)
     }
 }
 

@@ -19,7 +19,7 @@ extension Targetfile {
                         throw TargetfileError(template.location, "include paths cannot use variables")
                     }
                     let target = Loader.join(directory: Loader.directory(of: path), relative)
-                    if target == path || includedFrom.contains(target) {
+                    if target == Loader.normalize(path) || includedFrom.contains(where: { Loader.normalize($0) == target }) {
                         throw TargetfileError(template.location, "include cycle: '\(relative)' includes itself")
                     }
                     guard let text = readFile(target) else {
@@ -94,7 +94,9 @@ extension Targetfile {
                         throw TargetfileError(line.location, "rule cycle: \((chain + [name]).joined(separator: " -> "))")
                     }
                     for binding in bindings where !rule.parameters.contains(binding.name) {
-                        throw TargetfileError(binding.value.location, "rule '\(name)' has no parameter '\(binding.name)'")
+                        // The value starts after `NAME=`: point at the name.
+                        throw TargetfileError(binding.value.location.advanced(by: -(binding.name.utf8.count + 1)),
+                                              "rule '\(name)' has no parameter '\(binding.name)'")
                     }
                     for parameter in rule.parameters where !bindings.contains(where: { $0.name == parameter }) {
                         throw TargetfileError(line.location, "rule '\(name)' needs a value for parameter '\(parameter)'")
@@ -111,9 +113,24 @@ extension Targetfile {
             return String(path[..<slash])
         }
 
+        /// `directory/path`, normalized (see `normalize`).
         static func join(directory: String, _ path: String) -> String {
-            if path.hasPrefix("/") || directory.isEmpty { return path }
-            return directory + "/" + path
+            if path.hasPrefix("/") || directory.isEmpty { return normalize(path) }
+            return normalize(directory + "/" + path)
+        }
+
+        /// Without `.` components and with `x/..` pairs removed, so that one file has one
+        /// name and an include cycle through `./` or `../` is seen (rather than recursing forever).
+        static func normalize(_ path: String) -> String {
+            var parts: [Substring] = []
+            for part in path.split(separator: "/") {
+                if part == "." { continue }
+                if part == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+                parts.append(part)
+            }
+            let joined = parts.joined(separator: "/")
+            if path.hasPrefix("/") { return "/" + joined }
+            return joined.isEmpty ? "." : joined
         }
     }
 }
