@@ -35,13 +35,13 @@ extension Parser {
             statement = .timeout(seconds)
         case "retry":
             try needsArgument()
-            guard let n = Int(rest), n >= 0 else {
-                throw TargetfileError(restLoc, "invalid retry count '\(rest)': expected a whole number")
+            guard rest.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(rest), n <= 1000 else {
+                throw TargetfileError(restLoc, "invalid retry count '\(rest)': expected a whole number up to 1000")
             }
             statement = .retry(n)
         case "env":
             try needsArgument()
-            guard let eq = rest.firstIndex(of: "="), !rest[..<eq].isEmpty,
+            guard let eq = rest.firstIndex(of: "="), let first = rest.utf8.first, !(0x30...0x39).contains(first),
                   rest[..<eq].utf8.allSatisfy({ Lexer.isNameByte($0) && $0 != UInt8(ascii: "-") }) else {
                 throw TargetfileError(restLoc, "expected 'env NAME=VALUE'")
             }
@@ -93,7 +93,13 @@ extension Parser {
     }
 
     /// `90s`, `5m`, `1h`, `1.5s`, `300` (seconds), `250ms`.
+    /// At most 30 days: longer is a typo, and must still fit a deadline.
     static func duration(_ text: Substring) -> Double? {
+        guard let seconds = rawDuration(text), seconds <= 30 * 86400 else { return nil }
+        return seconds
+    }
+
+    private static func rawDuration(_ text: Substring) -> Double? {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, factor) in units where text.hasSuffix(suffix) {
             guard let value = Double(text.dropLast(suffix.count)), value > 0, value.isFinite else { return nil }
