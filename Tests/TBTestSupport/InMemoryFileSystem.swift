@@ -24,8 +24,15 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     private var clock: Int64 = 0
     private var nextInode: UInt64 = 1
     private var digestCalls: [String] = []
+    private var digestCache: [String: (stat: FileStat, digest: Digest)] = [:]
+    /// When true, `digest(ofFile:stat:)` behaves like `DiskFileSystem`'s `DigestCache`:
+    /// the stat it is given is trusted as the key, so a digest computed for that stat
+    /// is returned again even if the file has changed since (a stale stat gives a stale
+    /// digest). When false (the default), the current bytes are always hashed.
+    public let cachesDigestsByStat: Bool
 
-    public init(_ initial: [String: String] = [:]) {
+    public init(_ initial: [String: String] = [:], cachesDigestsByStat: Bool = false) {
+        self.cachesDigestsByStat = cachesDigestsByStat
         for (path, text) in initial.sorted(by: { $0.key < $1.key }) { write(path, text) }
     }
 
@@ -94,12 +101,16 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
 
     public func digest(ofFile path: String, stat: FileStat) throws -> Digest {
         let path = Self.normalize(path)
-        let bytes: [UInt8]? = locked {
+        let (bytes, cached): ([UInt8]?, Digest?) = locked {
             digestCalls.append(path)
-            return files[path]?.bytes
+            if cachesDigestsByStat, let entry = digestCache[path], entry.stat == stat { return (nil, entry.digest) }
+            return (files[path]?.bytes, nil)
         }
+        if let cached { return cached }
         guard let bytes else { throw StoreError.io(operation: "open", path: path, errno: ENOENT) }
-        return SHA256.digest(bytes)
+        let digest = SHA256.digest(bytes)
+        if cachesDigestsByStat { locked { digestCache[path] = (stat, digest) } }
+        return digest
     }
 
     public func files(under directory: String) throws -> [String] {

@@ -15,9 +15,10 @@ public final class Testbed {
         didSet { for executor in executors.values { executor.script = script } }
     }
 
-    public init(_ targetfile: String, files: [String: String] = [:]) {
+    /// - Parameter cachesDigestsByStat: see `InMemoryFileSystem.cachesDigestsByStat`.
+    public init(_ targetfile: String, files: [String: String] = [:], cachesDigestsByStat: Bool = false) {
         self.targetfile = targetfile
-        self.fs = InMemoryFileSystem(files)
+        self.fs = InMemoryFileSystem(files, cachesDigestsByStat: cachesDigestsByStat)
     }
 
     /// The executor of `host`, created when first asked for.
