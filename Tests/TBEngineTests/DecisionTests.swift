@@ -356,4 +356,32 @@ final class DecisionTests: XCTestCase {
         let (_, observer) = try bed.build("a", overrides: ["v": "2"])
         XCTAssertEqual(observer.decisionsByTarget, ["a": Decision(.run, .variableChanged(name: "v", from: "1", to: "2"))])
     }
+
+    func testTopLevelAndRecursiveGlobs() throws {
+        let bed = Testbed("""
+            a: *.c demo/**
+                out a.txt
+                run write $(out) a
+            """, files: ["x.c": "x", "y.h": "y", "demo/k/kata.spec": "s", "demo/k/.hidden": "h", ".tbmake/log": "l"])
+        try bed.build("a")
+        // `demo/**` is every file under demo, like a directory input: dot files too.
+        XCTAssertEqual(bed.store.trace(for: "a")?.components.map(\.name),
+                       ["recipe", "in:demo/k/.hidden", "in:demo/k/kata.spec", "in:x.c"])
+    }
+
+    func testVariableDefinedThroughAnotherIsUsedWithIt() throws {
+        let bed = Testbed("""
+            base ?= f21
+            flavour = $(base)-x
+            a:
+                out a.txt
+                run write $(out) $(flavour)
+            """)
+        try bed.build("a")
+        XCTAssertEqual(bed.store.trace(for: "a")?.components.filter { $0.name.hasPrefix("var:") },
+                       [KeyComponent(name: "var:base", value: "f21"), KeyComponent(name: "var:flavour", value: "f21-x")])
+        let (_, observer) = try bed.build("a", overrides: ["base": "f22"])
+        XCTAssertEqual(observer.decisionsByTarget, ["a": Decision(.run, .variableChanged(name: "base", from: "f21", to: "f22"))])
+        XCTAssertEqual(bed.fs.contents("a.txt"), "f22-x")
+    }
 }
