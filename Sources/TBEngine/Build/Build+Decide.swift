@@ -135,7 +135,16 @@ extension Build {
         hasher.update(recipe.canonicalText(outs: node.outs, state: node.state))
         key.add(.recipe, "", .digest(hasher.finalize()))
         for input in node.inputs {
-            key.add(.input, input.path, .digest(try fileSystem.digest(ofFile: input.path, stat: input.stat)))
+            // The stat taken when the graph was loaded holds until a recipe has started:
+            // from then on, any recipe may have rewritten the file.
+            var stat = input.stat
+            if startedCount > 0 {
+                guard let now = fileSystem.stat(input.path) else {
+                    throw TargetfileError(node.spec.location, "input \(input.path) of '\(node.name)' disappeared during the run")
+                }
+                stat = now
+            }
+            key.add(.input, input.path, .digest(try fileSystem.digest(ofFile: input.path, stat: stat)))
         }
         for d in node.dependencies {
             key.add(.dependency, graph.nodes[d].name, .digest(states[d].outputDigest!))

@@ -21,13 +21,15 @@ extension Build {
         observer.started(node.name, started: startedCount, total: totalWithRecipe)
         let logPath = options.logDirectory.map { "\($0)/\(Build.logFileName(node.name))" }
         let log = RecipeLog(path: logPath)
-        for (temporary, final) in prepared.temporaryOuts {
-            fileSystem.removeFile(temporary)
+        for (_, final) in prepared.temporaryOuts {
             if let slash = final.lastIndex(of: "/") { try? fileSystem.createDirectory(String(final[..<slash])) }
         }
         let begin = ContinuousClock.now
+        let fileSystem = self.fileSystem
         Worker.spawn {
-            let failure = RecipeRunner.run(prepared.recipe, on: prepared.executor, log: log)
+            let failure = RecipeRunner.run(prepared.recipe, on: prepared.executor, log: log) {
+                for (temporary, _) in prepared.temporaryOuts { fileSystem.removeFile(temporary) }
+            }
             let elapsed = ContinuousClock.now - begin
             let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
             completions.push(Completion(index: index, prepared: prepared, failure: failure,

@@ -86,6 +86,11 @@ public final class Build {
         for (index, _) in queued where states[index].status == .waiting {
             states[index].status = .blocked
         }
+        // Every target of the closure hears its fate, also those a stop left undecided.
+        for node in graph.nodes where states[node.index].status == .waiting {
+            states[node.index].status = .blocked
+            observer.decided(node.name, Decision(.skip, .runStopped))
+        }
         summary.blocked = states.filter { $0.status == .blocked || $0.status == .waiting }.count
         return summary
     }

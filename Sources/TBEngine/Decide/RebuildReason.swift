@@ -24,6 +24,8 @@ public enum RebuildReason: Equatable, Sendable, CustomStringConvertible {
     case aggregate
     /// Not decided: a dependency failed.
     case dependencyFailed(name: String)
+    /// Not decided: the run stopped at a failure (no `-k`).
+    case runStopped
 
     public var description: String {
         switch self {
@@ -49,6 +51,7 @@ public enum RebuildReason: Equatable, Sendable, CustomStringConvertible {
         case .upToDate: return "up to date"
         case .aggregate: return "aggregate"
         case .dependencyFailed(let name): return "dependency \(name) failed"
+        case .runStopped: return "not run: the run stopped at a failure (-k keeps going)"
         }
     }
 }

@@ -6,9 +6,13 @@ enum RecipeRunner {
         var message: String
     }
 
-    static func run(_ recipe: Recipe, on executor: Executor, log: RecipeLog) -> Failure? {
+    /// - Parameter beforeEachAttempt: clears what a failed attempt may have left (its
+    ///   temporary outputs), so that each attempt starts from the same place.
+    static func run(_ recipe: Recipe, on executor: Executor, log: RecipeLog,
+                    beforeEachAttempt: () -> Void) -> Failure? {
         var failure: Failure?
         for attempt in 0...recipe.retry {
+            beforeEachAttempt()
             if attempt > 0 {
                 log.write("tbmake: attempt \(attempt + 1) of \(recipe.retry + 1)\n")
             }
