@@ -26,8 +26,12 @@ final class FailureTests: XCTestCase {
     func testFailedRecipeStopsTheRunWithoutKeepGoing() throws {
         let bed = project()
         let (summary, observer) = try bed.build("all")
-        XCTAssertEqual(observer.decidedTargets, ["bad", "alone"])
-        XCTAssertEqual(observer.decisionsByTarget, ["bad": Decision(.run, .neverRan), "alone": Decision(.run, .neverRan)])
+        // Every target of the closure is decided once; those the stop left are told why.
+        XCTAssertEqual(observer.decidedTargets, ["bad", "alone", "after", "all"])
+        XCTAssertEqual(observer.decisionsByTarget, [
+            "bad": Decision(.run, .neverRan), "alone": Decision(.run, .neverRan),
+            "after": Decision(.skip, .runStopped), "all": Decision(.skip, .runStopped),
+        ])
         XCTAssertEqual(observer.startedTargets, ["bad"])
         XCTAssertEqual(observer.statuses, ["bad": .failed])
         XCTAssertEqual(observer.result("bad")?.failure, "command exited with status 3: write .bad.txt.tbmake-new half ; fail 3")
