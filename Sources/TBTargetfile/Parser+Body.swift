@@ -41,7 +41,8 @@ extension Parser {
             statement = .retry(n)
         case "env":
             try needsArgument()
-            guard let eq = rest.firstIndex(of: "="), let first = rest.utf8.first, !(0x30...0x39).contains(first),
+            guard let eq = rest.firstIndex(of: "="), !rest[..<eq].isEmpty,
+                  let first = rest.utf8.first, !(0x30...0x39).contains(first),
                   rest[..<eq].utf8.allSatisfy({ Lexer.isNameByte($0) && $0 != UInt8(ascii: "-") }) else {
                 throw TargetfileError(restLoc, "expected 'env NAME=VALUE'")
             }

@@ -78,10 +78,12 @@ final class ErrorTests: XCTestCase {
     }
 
     func testInvalidRetry() {
-        check("t:\n    retry many\n", "Targetfile:2:11: invalid retry count 'many': expected a whole number")
-        check("t:\n    retry -1\n", "Targetfile:2:11: invalid retry count '-1': expected a whole number")
-        check("t:\n    retry 1.5\n", "Targetfile:2:11: invalid retry count '1.5': expected a whole number")
-        check("t:\n    retry 1 2\n", "Targetfile:2:11: invalid retry count '1 2': expected a whole number")
+        check("t:\n    retry many\n", "Targetfile:2:11: invalid retry count 'many': expected a whole number up to 1000")
+        check("t:\n    retry -1\n", "Targetfile:2:11: invalid retry count '-1': expected a whole number up to 1000")
+        check("t:\n    retry 1.5\n", "Targetfile:2:11: invalid retry count '1.5': expected a whole number up to 1000")
+        check("t:\n    retry 1 2\n", "Targetfile:2:11: invalid retry count '1 2': expected a whole number up to 1000")
+        check("t:\n    retry +3\n", "Targetfile:2:11: invalid retry count '+3': expected a whole number up to 1000")
+        check("t:\n    retry 1001\n", "Targetfile:2:11: invalid retry count '1001': expected a whole number up to 1000")
         check("t:\n    retry\n", "Targetfile:2:5: 'retry' needs an argument")
     }
 
@@ -129,6 +131,7 @@ final class ErrorTests: XCTestCase {
         check("t:\n    env NOEQ\n", "Targetfile:2:9: expected 'env NAME=VALUE'")
         check("t:\n    env =v\n", "Targetfile:2:9: expected 'env NAME=VALUE'")
         check("t:\n    env A-B=1\n", "Targetfile:2:9: expected 'env NAME=VALUE'")
+        check("t:\n    env 1X=2\n", "Targetfile:2:9: expected 'env NAME=VALUE'")
         check("t:\n    use r  flavour\n", "Targetfile:2:12: expected NAME=VALUE after 'use r'")
         check("t:\n    use r =x\n", "Targetfile:2:11: expected NAME=VALUE after 'use r'")
         check("t:\n    use r/x a=1\n", "Targetfile:2:9: invalid rule name 'r/x'")
