@@ -32,9 +32,9 @@ struct Invocation {
             printList(targetfile)
             return 0
         }
-        let (log, prefetched) = try loading.wait()
+        let (loadedLog, prefetched) = try loading.wait()
         defer { withExtendedLifetime(loading.lock) {} }
-        let digests = DigestCache(entries: log.fileDigests)
+        let digests = DigestCache(entries: loadedLog.fileDigests)
         let fileSystem = DiskFileSystem(digests: digests, prefetched: prefetched)
         let requested = command.validateOnly ? targetfile.targets.map(\.name) : try requestedTargets(targetfile)
         let graph: BuildGraph
@@ -47,6 +47,7 @@ struct Invocation {
             throw Stop(message: error.description, exitStatus: 2)
         }
         try checkHosts(targetfile, graph)
+        let log = readOnly ? loadedLog : try loading.writable(loadedLog)
         if command.validateOnly {
             Terminal.out("\(command.file): OK, \(targetfile.targets.count) targets\n")
             return 0

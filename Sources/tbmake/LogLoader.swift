@@ -32,11 +32,28 @@ final class LogLoader: @unchecked Sendable {
 
     private func load() {
         result = Result { () throws(StoreError) in
-            if !readOnly { lock = try DirectoryLock.acquire(path: ".tbmake/lock") }
-            let log = try BuildLog.open(directory: ".tbmake", readOnly: readOnly)
+            // A project tbmake never ran in is left untouched until the Targetfile has
+            // proved sound: `writable()` creates `.tbmake` then.
+            if readOnly || FileStat.stat(".tbmake") == nil {
+                return (try BuildLog.open(directory: ".tbmake", readOnly: true), [:])
+            }
+            lock = try DirectoryLock.acquire(path: ".tbmake/lock")
+            let log = try BuildLog.open(directory: ".tbmake", readOnly: false)
             var paths = Array(log.fileDigests.keys)
             for trace in log.traces.values { paths += trace.outputs.map(\.path) }
             return (log, DiskFileSystem.prefetchStats(paths))
+        }
+    }
+
+    /// The log opened for writing, under the project lock: the one loaded, or a new one
+    /// for a project tbmake never ran in.
+    func writable(_ loaded: BuildLog) throws -> BuildLog {
+        if !loaded.readOnly { return loaded }
+        do {
+            lock = try DirectoryLock.acquire(path: ".tbmake/lock")
+            return try BuildLog.open(directory: ".tbmake", readOnly: false)
+        } catch {
+            throw Invocation.Stop(message: "\(error)", exitStatus: 1)
         }
     }
 

@@ -30,7 +30,7 @@ final class FailureTests: XCTestCase {
         XCTAssertEqual(observer.decidedTargets, ["bad", "alone", "after", "all"])
         XCTAssertEqual(observer.decisionsByTarget, [
             "bad": Decision(.run, .neverRan), "alone": Decision(.run, .neverRan),
-            "after": Decision(.skip, .runStopped), "all": Decision(.skip, .runStopped),
+            "after": Decision(.skip, .dependencyFailed(name: "bad")), "all": Decision(.skip, .runStopped),
         ])
         XCTAssertEqual(observer.startedTargets, ["bad"])
         XCTAssertEqual(observer.statuses, ["bad": .failed])

@@ -89,7 +89,11 @@ public final class Build {
         // Every target of the closure hears its fate, also those a stop left undecided.
         for node in graph.nodes where states[node.index].status == .waiting {
             states[node.index].status = .blocked
-            observer.decided(node.name, Decision(.skip, .runStopped))
+            if let failed = node.dependencies.first(where: { states[$0].status == .failed }) {
+                observer.decided(node.name, Decision(.skip, .dependencyFailed(name: graph.nodes[failed].name)))
+            } else {
+                observer.decided(node.name, Decision(.skip, .runStopped))
+            }
         }
         summary.blocked = states.filter { $0.status == .blocked || $0.status == .waiting }.count
         return summary
