@@ -44,10 +44,10 @@ final class RecipeFailureTests: XCTestCase {
         XCTAssertEqual(result.started(), ["bad"])
         XCTAssertFalse(project.exists("ran-dep"))
         XCTAssertFalse(project.exists("ran-top"))
-        // Without -k the run stops at the failure; every target left is still decided once:
-        // a direct dependent names the failure, the rest say the run stopped.
-        let stopped = "skip: not run: the run stopped at a failure (-k keeps going)"
-        XCTAssertEqual(result.decisions(), ["bad": "run: never ran", "dep": "skip: dependency bad failed", "top": stopped])
+        // Without -k the run stops at the failure; every target left is still decided once,
+        // and both depend directly on bad.
+        XCTAssertEqual(result.decisions(), ["bad": "run: never ran", "dep": "skip: dependency bad failed",
+                                            "top": "skip: dependency bad failed"])
         XCTAssertEqual(result.summary()?["ran"] as? Int, 0)
         XCTAssertEqual(result.summary()?["failed"] as? Int, 1)
         XCTAssertEqual(result.summary()?["blocked"] as? Int, 2)

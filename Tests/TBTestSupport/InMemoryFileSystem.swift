@@ -83,7 +83,15 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     public var digestCount: Int { locked { digestCalls.count } }
     public func resetDigestCount() { locked { digestCalls.removeAll() } }
 
+    /// How many times the engine said early stats must be forgotten.
+    public var forgetEarlyStatsCount: Int { locked { forgetCalls } }
+    private var forgetCalls = 0
+
     // MARK: - FileSystem
+
+    public func forgetEarlyStats() {
+        locked { forgetCalls += 1 }
+    }
 
     public func stat(_ path: String) -> FileStat? {
         let path = Self.normalize(path)

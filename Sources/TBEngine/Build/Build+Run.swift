@@ -17,6 +17,7 @@ extension Build {
     func start(_ index: Int, _ prepared: PreparedRun, into completions: CompletionQueue<Completion>) {
         let node = graph.nodes[index]
         states[index].status = .running
+        if startedCount == 0 { fileSystem.forgetEarlyStats() }
         startedCount += 1
         observer.started(node.name, started: startedCount, total: totalWithRecipe)
         let logPath = options.logDirectory.map { "\($0)/\(Build.logFileName(node.name))" }

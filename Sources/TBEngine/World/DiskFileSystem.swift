@@ -30,8 +30,12 @@ public final class DiskFileSystem: FileSystem, @unchecked Sendable {
     /// Uses a prefetched stat once — it describes the file as the run began, which is
     /// what a decision needs; later asks (after recipes ran) stat again.
     public func stat(_ path: String) -> FileStat? {
-        if let stat = prefetched.removeValue(forKey: path) { return stat }
+        if !prefetched.isEmpty, let stat = prefetched.removeValue(forKey: path) { return stat }
         return FileStat.stat(path)
+    }
+
+    public func forgetEarlyStats() {
+        prefetched = [:]
     }
 
     public func digest(ofFile path: String, stat: FileStat) throws -> Digest {

@@ -3,8 +3,12 @@ import TBStore
 /// The engine's view of the project's files. Paths are relative to the project
 /// directory (or absolute). The real one is `DiskFileSystem`; tests use an in-memory one.
 public protocol FileSystem: AnyObject, Sendable {
-    /// Follows symlinks; nil when the path does not exist.
+    /// Follows symlinks; nil when the path does not exist. Until `forgetEarlyStats()`,
+    /// it may answer with a stat taken when the run began.
     func stat(_ path: String) -> FileStat?
+    /// Called before the first recipe starts: from then on, any file may change, so
+    /// every `stat` must look at the disk.
+    func forgetEarlyStats()
     /// The content digest of a regular file; may use a stat-keyed cache.
     func digest(ofFile path: String, stat: FileStat) throws -> Digest
     /// Every regular file under `directory`, recursively, as paths starting with
