@@ -66,6 +66,24 @@ final class DemoPipelineTests: XCTestCase {
         XCTAssertTrue(installed.hasSuffix("# one more line\n"), installed)
     }
 
+    /// The sequence a user types: build, a no-op run (which makes the digest cache trust
+    /// the rpms' stats), an edit, a build. The rebuilt rpm must be hashed from its new
+    /// stat, not from one taken as the run began.
+    func testEditAfterANoOpRunStillReachesTheInstalls() throws {
+        let (project, _) = try builtDemo()
+        usleep(200_000)   // past the digest cache's racy-clean margin, so entries are trusted
+        let noop = try project.tbmake("--json", "prod-install")
+        XCTAssertEqual(noop.started(), [])
+        try project.append("demo/kata/kata", "# one more line\n")
+
+        let run = try project.tbmake("--json", "prod-install")
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertEqual(run.started(), pipeline)
+        XCTAssertEqual(run.decisions()["dev-install"], "run: dependency dev-rpm produced new output")
+        XCTAssertEqual(run.decisions()["prod-install"], "run: dependency prod-rpm produced new output")
+        XCTAssertEqual(try project.tbmake("--json", "prod-install").started(), [], "and then nothing is left to do")
+    }
+
     func testCommentInSpecRebuildsRpmsButCutsOffBeforeTheInstalls() throws {
         let (project, _) = try builtDemo()
         let devBefore = try project.sha256(file: "dist/kata-dev-1.0-1.noarch.rpm")
