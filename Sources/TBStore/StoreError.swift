@@ -15,6 +15,16 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// Another process holds the lock file at `path`; `holderPid` is the pid it wrote
     /// there, when it could be read.
     case locked(path: String, holderPid: Int32?)
+    /// The cache object at `path`, named `digest`, does not hold the content its name
+    /// says (a flipped byte, a truncated file). It has been removed and nothing was placed.
+    case corruptObject(digest: Digest, path: String)
+    /// The cache has no object `digest` (never stored, or collected meanwhile).
+    case missingObject(digest: Digest, path: String)
+    /// The file at `path` does not hash to the digest the caller expected; nothing was stored.
+    case digestMismatch(path: String, expected: Digest, actual: Digest)
+    /// The cache directory `path` was made by another tbmake version (its VERSION file
+    /// says `found`); it is neither read nor written.
+    case unsupportedCache(path: String, found: String)
 
     public var description: String {
         switch self {
@@ -26,6 +36,14 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "another tbmake (pid \(pid)) is running in this project (\(path))"
         case .locked(let path, nil):
             return "another tbmake is running in this project (\(path))"
+        case .corruptObject(let digest, let path):
+            return "corrupt cache object \(digest.short) (\(path)): content does not match its name; removed"
+        case .missingObject(let digest, let path):
+            return "cache object \(digest.short) is missing (\(path))"
+        case .digestMismatch(let path, let expected, let actual):
+            return "\(path) changed while it was stored: expected \(expected.short), read \(actual.short)"
+        case .unsupportedCache(let path, let found):
+            return "cache \(path) is in an unsupported format (\"\(found)\"); use another --cache-dir or remove it"
         }
     }
 }

@@ -1,0 +1,207 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A content-addressed store of immutable objects under `root`: the artifact cache
+/// (`<project>/cache` by default, or a directory several checkouts and users of one
+/// machine share).
+///
+/// Layout:
+///
+///     root/VERSION               "tbmake cache v1"
+///     root/objects/ab/abcdef…    one file per content, named by its SHA-256 (64 hex)
+///     root/actions/ab/<key hex>  action entries (see `recordAction`)
+///     root/objects.verified      the verification record (see below)
+///     root/runs.log              hits and misses of recent runs
+///     root/tmp/                  files being written
+///
+/// Nothing is created until the first write: a dry run that only asks questions leaves no
+/// trace, and a missing root reads as an empty cache. A root whose VERSION says another
+/// format is never read (it reads as empty) nor written (`unsupportedCache`).
+///
+/// **Writes.** An object is written under `root/tmp/`, fsynced, and only then given its
+/// name with `link(2)` (or `rename(2)`), so no process ever sees a partial object under
+/// an object name; a full disk or a failure half-way leaves at most a temporary file,
+/// which is removed before the error is thrown. Two writers of the same content are
+/// harmless: the second finds the name taken and discards its copy.
+///
+/// **Objects are read-only** (0444, or 0555 when the stored file had an executable bit),
+/// and carry a modification time one second before they were written (the
+/// *modification stamp*), so that any later write to them changes their mtime.
+///
+/// **Verification record.** An object is trusted without reading it only if its stat
+/// (inode, size, mtime) equals the one recorded when it was stored or last hashed; the
+/// record lives in `root/objects.verified` (`ObjectRecords`) and is shared by every
+/// process using the cache. Otherwise the object is rehashed; if its content does not
+/// match its name it is removed and `corruptObject` is thrown. This catches a flipped
+/// byte or a truncation done through the file system (both change mtime and usually
+/// size); it does not catch a write followed by deliberately resetting the mtime, nor
+/// bit rot under an unchanged stat: `verify()` rehashes everything for that.
+///
+/// **Restoring** (`restore`) places an object with, in order of preference:
+/// 1. a hard link, when the requested permissions equal the object's (0444 or 0555) and
+///    the destination is on the cache's file system: no data is read or written. The
+///    restored file shares the object's inode; being read-only it cannot be edited by
+///    accident, and if it is edited anyway (by root, or after a chmod) the object's mtime
+///    changes, so the next restore or store rehashes it, finds it corrupt and removes
+///    it: a modification is detected, never propagated;
+/// 2. a reflink (`ioctl(FICLONE)`, btrfs/XFS): copy-on-write, an edit never reaches the
+///    object;
+/// 3. a streamed copy (`sendfile(2)`, or `read`/`write` through a 1 MiB buffer).
+/// The file is made under a temporary name in the destination directory, then renamed
+/// over `path`, so readers see the old file or the whole new one. Restored files are not
+/// fsynced: after a power cut the engine sees an output that does not match its trace
+/// and restores it again.
+///
+/// **Last use** (for `collectGarbage`) is the object's atime, set explicitly with
+/// `futimens`/`utimensat` on store and restore (so it does not depend on the mount's
+/// atime options), and put back after `verify()` reads an object. Setting it needs
+/// ownership of the object: in a cache shared by several users, a restore by another
+/// user does not refresh it.
+///
+/// **Memory.** Storing, hashing and copying go through one fixed 1 MiB buffer per call:
+/// memory use does not depend on file size.
+///
+/// Thread-safe: one instance may be used from several threads, and several instances
+/// and processes may share one root.
+public final class ContentStore: @unchecked Sendable {
+    /// Content of `root/VERSION`.
+    public static let versionLine = "tbmake cache v1"
+    /// Bytes per read, write and hash step.
+    static let bufferSize = 1 << 20
+
+    public let root: String
+    let objectsDirectory: String
+    let actionsDirectory: String
+    let temporaryDirectory: String
+
+    let lock = PthreadMutex()
+    private let records: ObjectRecords
+    private var layoutReady = false
+    private var versionState: VersionState?
+    private var rehashes = 0
+
+    /// A store at `root`; touches nothing on disk. Throws `.io` (EINVAL) for an empty path.
+    public init(root: String) throws(StoreError) {
+        var trimmed = Substring(root)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard !trimmed.isEmpty else { throw .io(operation: "use cache directory", path: root, errno: EINVAL) }
+        self.root = String(trimmed)
+        objectsDirectory = self.root + "/objects"
+        actionsDirectory = self.root + "/actions"
+        temporaryDirectory = self.root + "/tmp"
+        records = ObjectRecords(root: self.root, temporaryDirectory: temporaryDirectory)
+    }
+
+    /// Path of object `digest`: `root/objects/ab/abcdef…`.
+    public func objectPath(_ digest: Digest) -> String {
+        let hex = digest.hex
+        return objectsDirectory + "/" + hex.prefix(2) + "/" + hex
+    }
+
+    /// True if an object named `digest` is present (its content is checked only when it
+    /// is restored).
+    public func contains(_ digest: Digest) -> Bool {
+        guard (try? checkReadable()) != nil else { return false }
+        return FileStat.stat(objectPath(digest))?.isRegular == true
+    }
+
+    /// How many times an object was read and hashed to verify it (in `restore`, `store`
+    /// and `verify`), since this instance was made. Tests use it.
+    var rehashCount: Int { lock.withLock { rehashes } }
+
+    // MARK: - Verification record
+
+    /// True if `stat` is what `digest` had when last found intact.
+    func isTrusted(_ digest: Digest, _ stat: FileStat) -> Bool {
+        stat.isRegular && lock.withLock { records.matches(digest, ObjectStat(stat)) }
+    }
+
+    func recordIntact(_ digest: Digest, _ stat: FileStat) {
+        lock.withLock { records.record(digest, ObjectStat(stat)) }
+    }
+
+    func forgetRecords(_ digests: Set<Digest>) {
+        guard !digests.isEmpty else { return }
+        lock.withLock { records.forget(digests) }
+    }
+
+    /// Hashes an open object, counting it as a rehash.
+    func rehash(_ file: FileDescriptor) throws(StoreError) -> Digest {
+        lock.withLock { rehashes += 1 }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ContentStore.bufferSize, alignment: 4096)
+        defer { buffer.deallocate() }
+        return try file.hash(through: buffer)
+    }
+
+    /// Removes the object file at `path` if it is still the inode that was found corrupt
+    /// (not a good copy another process put there meanwhile).
+    func removeObject(at path: String, inode: UInt64) {
+        if let current = FileStat.lstat(path), current.inode == inode { _ = unlink(path) }
+    }
+
+    /// Sets an object's last-use time to now (best effort: see the type's documentation).
+    func touch(_ path: String) {
+        var times = [timespec(tv_sec: 0, tv_nsec: utimeNow), timespec(tv_sec: 0, tv_nsec: utimeOmit)]
+        _ = utimensat(AT_FDCWD, path, &times, 0)
+    }
+
+    /// The modification stamp objects carry: one second before now, on a whole second.
+    /// Any write to an object sets its mtime to the current time, which can never equal it.
+    static func modificationStamp() -> timespec {
+        timespec(tv_sec: time(nil) - 1, tv_nsec: 0)
+    }
+
+    // MARK: - Layout and version
+
+    private enum VersionState { case compatible, incompatible(String) }
+
+    /// Throws `unsupportedCache` if the root holds a VERSION of another format. A missing
+    /// root or VERSION is fine (empty cache).
+    func checkReadable() throws(StoreError) {
+        let state: VersionState = lock.withLock {
+            if let versionState { return versionState }
+            let path = root + "/VERSION"
+            guard let file = try? FileDescriptor.open(path, O_RDONLY) else { return .compatible }
+            let text = String(decoding: (try? file.readToEnd()) ?? [], as: UTF8.self)
+            let found = text.hasSuffix("\n") ? String(text.dropLast()) : text
+            let state: VersionState = found == ContentStore.versionLine ? .compatible : .incompatible(found)
+            versionState = state
+            return state
+        }
+        if case .incompatible(let found) = state { throw .unsupportedCache(path: root, found: found) }
+    }
+
+    /// Creates root, VERSION, objects/, actions/ and tmp/ if missing; throws `.io` naming
+    /// what could not be created (root is a file, read-only file system, ...).
+    func prepareForWriting() throws(StoreError) {
+        if lock.withLock({ layoutReady }) { return }
+        try checkReadable()
+        try FileSystem.makeDirectories(root, mode: 0o777)
+        for directory in [objectsDirectory, actionsDirectory, temporaryDirectory] {
+            try FileSystem.makeDirectories(directory, mode: 0o777)
+        }
+        let versionPath = root + "/VERSION"
+        if FileStat.lstat(versionPath) == nil {
+            let temporary = try TemporaryName.create(in: temporaryDirectory, prefix: "version-")
+            try temporary.file!.write(Array((ContentStore.versionLine + "\n").utf8))
+            try temporary.file!.sync()
+            // link, not rename: if another process made VERSION meanwhile, keep theirs.
+            if link(temporary.path, versionPath) != 0 && errno != EEXIST {
+                throw .lastIO("create", versionPath)
+            }
+            lock.withLock { versionState = nil }
+            try checkReadable()
+        }
+        lock.withLock { layoutReady = true }
+    }
+
+    /// Creates the shard directory `base/ab` of `hex`, returning its path.
+    func shardDirectory(_ base: String, _ hex: String) throws(StoreError) -> String {
+        let shard = base + "/" + hex.prefix(2)
+        if mkdir(shard, 0o777) != 0 && errno != EEXIST { throw .lastIO("create directory", shard) }
+        return shard
+    }
+}
