@@ -24,30 +24,27 @@ struct Invocation {
         }
         let projectDirectory = Invocation.currentDirectory()
         let readOnly = command.dryRun || command.question || command.graph || command.validateOnly || command.list
-        // The log is read, and the files it knows are stat'ed, on another core while
-        // this one parses the Targetfile.
+        // The log is read, and the outputs it knows are stat'ed, on another core while
+        // this one parses the Targetfile and builds the graph, which needs no log.
         let loading = LogLoader.start(readOnly: readOnly)
+        defer { withExtendedLifetime(loading.lock) {} }
         let targetfile = try loadTargetfile()
         if command.list {
             printList(targetfile)
             return 0
         }
-        let (loadedLog, prefetched) = try loading.wait()
-        defer { withExtendedLifetime(loading.lock) {} }
-        let digests = DigestCache(entries: loadedLog.fileDigests)
-        let fileSystem = DiskFileSystem(digests: digests, prefetched: prefetched)
         let requested = command.validateOnly ? targetfile.targets.map(\.name) : try requestedTargets(targetfile)
         let graph: BuildGraph
         do {
             graph = try BuildGraph(targetfile: targetfile, requested: requested, overrides: try command.overrides(),
-                                   environment: Invocation.environment(), fileSystem: fileSystem)
+                                   environment: Invocation.environment(),
+                                   fileSystem: DiskFileSystem(digests: DigestCache()))
         } catch let error as TargetfileError {
             throw Stop(message: error.description, exitStatus: 2)
         } catch let error as EngineError {
             throw Stop(message: error.description, exitStatus: 2)
         }
         try checkHosts(targetfile, graph)
-        let log = readOnly ? loadedLog : try loading.writable(loadedLog)
         if command.validateOnly {
             Terminal.out("\(command.file): OK, \(targetfile.targets.count) targets\n")
             return 0
@@ -56,6 +53,10 @@ struct Invocation {
             Terminal.out(GraphWriter.dot(graph))
             return 0
         }
+        let (loadedLog, prefetched) = try loading.wait()
+        let digests = DigestCache(entries: loadedLog.fileDigests)
+        let fileSystem = DiskFileSystem(digests: digests, prefetched: prefetched)
+        let log = readOnly ? loadedLog : try loading.writable(loadedLog)
         return try run(graph, targetfile: targetfile, log: log, fileSystem: fileSystem, digests: digests,
                        projectDirectory: projectDirectory)
     }

@@ -4,8 +4,8 @@ import TBStore
 import Glibc
 #endif
 
-/// Opens `.tbmake/log` and stats the files it names on a thread of its own, so that a
-/// no-op run overlaps that work with parsing the Targetfile.
+/// Opens `.tbmake/log` and stats the outputs it names on a thread of its own, so that a
+/// no-op run overlaps that work with parsing the Targetfile and building the graph.
 final class LogLoader: @unchecked Sendable {
     private var thread = pthread_t()
     private var result: Result<(BuildLog, [String: FileStat]), StoreError>?
@@ -39,7 +39,8 @@ final class LogLoader: @unchecked Sendable {
             }
             lock = try DirectoryLock.acquire(path: ".tbmake/lock")
             let log = try BuildLog.open(directory: ".tbmake", readOnly: false)
-            var paths = Array(log.fileDigests.keys)
+            var paths: [String] = []
+            paths.reserveCapacity(log.traces.count)
             for trace in log.traces.values { paths += trace.outputs.map(\.path) }
             return (log, DiskFileSystem.prefetchStats(paths))
         }
