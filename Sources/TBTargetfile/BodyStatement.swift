@@ -4,6 +4,8 @@ public enum BodyStatement: Hashable, Sendable {
     case out([Template])
     case state(Template)
     case always
+    /// Never restore this target's outputs from the artifact cache, nor store them there.
+    case nocache
     /// Seconds.
     case timeout(Double)
     case retry(Int)
@@ -20,7 +22,7 @@ public enum BodyStatement: Hashable, Sendable {
     }
 
     /// The keywords a body line may start with, in the order the docs list them.
-    public static let keywords = ["host", "out", "state", "always", "timeout", "retry", "env", "run", "put", "get", "use"]
+    public static let keywords = ["host", "out", "state", "always", "nocache", "timeout", "retry", "env", "run", "put", "get", "use"]
 }
 
 /// A body statement and where it was written.

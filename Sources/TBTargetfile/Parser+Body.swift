@@ -24,9 +24,9 @@ extension Parser {
             statement = .out(try Parser.words(rest, from: 0, at: restLoc))
         case "state":
             statement = .state(try single())
-        case "always":
-            guard rest.isEmpty else { throw TargetfileError(restLoc, "'always' takes no argument") }
-            statement = .always
+        case "always", "nocache":
+            guard rest.isEmpty else { throw TargetfileError(restLoc, "'\(keyword)' takes no argument") }
+            statement = keyword == "always" ? .always : .nocache
         case "timeout":
             try needsArgument()
             guard let seconds = Parser.duration(rest) else {

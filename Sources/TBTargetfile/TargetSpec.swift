@@ -12,6 +12,8 @@ public struct TargetSpec: Hashable, Sendable {
     public var outs: [Template]
     public var state: Template?
     public var always: Bool
+    /// `nocache`: outputs are never restored from, nor stored in, the artifact cache.
+    public var noCache: Bool = false
     /// Seconds.
     public var timeout: Double?
     public var retry: Int

@@ -80,6 +80,7 @@ extension Targetfile {
                 case .out(let ts): spec.outs += ts
                 case .state(let t): spec.state = t
                 case .always: spec.always = true
+                case .nocache: spec.noCache = true
                 case .timeout(let s): spec.timeout = s
                 case .retry(let n): spec.retry = n
                 case .env(let name, let value): spec.environment.append(.init(name: name, value: value))
