@@ -68,6 +68,7 @@ struct Invocation {
         options.keepGoing = command.keepGoing
         options.dryRun = command.dryRun || command.question
         options.force = command.alwaysMake
+        options.restoreFromCache = !command.noRestore
         if !options.dryRun {
             try? fileSystem.createDirectory(".tbmake/logs")
             options.logDirectory = ".tbmake/logs"
@@ -83,8 +84,9 @@ struct Invocation {
         let observer: BuildObserver
         if command.question { observer = SilentObserver() } else if let jsonObserver { observer = jsonObserver } else { observer = human }
         let begin = ContinuousClock.now
+        let cache = try openCache()
         let build = Build(graph: graph, options: options, store: log, fileSystem: fileSystem, observer: observer,
-                          executorFor: { name in name.flatMap { executors[$0] } ?? implicit })
+                          cache: cache, executorFor: { name in name.flatMap { executors[$0] } ?? implicit })
         // Freed by the process's exit: tearing down a graph of 10,000 targets object by
         // object costs more than deciding that none of them must run.
         retainedUntilExit.append(contentsOf: [targetfile, graph, log, fileSystem, build, executors] as [Any])
@@ -93,6 +95,9 @@ struct Invocation {
             throw Stop(message: "\(error)", exitStatus: 1)
         }
         if !options.dryRun {
+            if summary.restored + summary.cacheMisses > 0 {
+                try? cache.recordRun(hits: summary.restored, misses: summary.cacheMisses)
+            }
             do {
                 try log.append(fileDigests: digests.takeChangedEntries())
                 try log.close()
@@ -107,6 +112,15 @@ struct Invocation {
             human.summary(summary, seconds: seconds)
         }
         return summary.failed > 0 ? 1 : 0
+    }
+
+    /// The artifact cache: `--cache-dir`, else `$TBMAKE_CACHE`, else `cache/` in the
+    /// project. Opening it writes nothing; directories appear with the first object.
+    func openCache() throws -> ContentStore {
+        let root = command.cacheDirectory ?? Invocation.environment()["TBMAKE_CACHE"] ?? "cache"
+        do { return try ContentStore(root: root) } catch {
+            throw Stop(message: "\(error)", exitStatus: 2)
+        }
     }
 
     private func loadTargetfile() throws -> Targetfile {
@@ -193,6 +207,7 @@ nonisolated(unsafe) var retainedUntilExit: [Any] = []
 
 /// `-q`: says nothing; the exit status is the answer.
 final class SilentObserver: BuildObserver {
+    func warning(_ message: String) {}
     func decided(_ target: String, _ decision: Decision) {}
     func started(_ target: String, started: Int, total: Int) {}
     func finished(_ target: String, _ result: TargetResult) {}

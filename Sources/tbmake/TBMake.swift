@@ -54,6 +54,12 @@ struct TBMake: ParsableCommand {
     @Flag(name: [.customShort("q"), .customLong("question")], help: "Run nothing; exit 0 if everything asked is up to date, 1 if not.")
     var question = false
 
+    @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Keep artifacts in DIR (default: $TBMAKE_CACHE, else cache/ in the project).", valueName: "DIR"))
+    var cacheDirectory: String?
+
+    @Flag(name: .customLong("no-restore"), help: "Run targets instead of restoring their outputs from the cache (outputs are still stored).")
+    var noRestore = false
+
     @Flag(help: "Print the reason each target runs.")
     var explain = false
 

@@ -11,6 +11,9 @@ public final class RecordingObserver: BuildObserver {
     public func decided(_ target: String, _ decision: Decision) { decisions.append((target, decision)) }
     public func started(_ target: String, started: Int, total: Int) { starts.append((target, started, total)) }
     public func finished(_ target: String, _ result: TargetResult) { results.append((target, result)) }
+    /// Warnings, in order.
+    public private(set) var warnings: [String] = []
+    public func warning(_ message: String) { warnings.append(message) }
 
     /// Target → its decision (a target is decided once per run).
     public var decisionsByTarget: [String: Decision] {

@@ -45,26 +45,31 @@ extension Build {
         } catch {
             return fail(index, "\(error)", decided: true)
         }
-        if let reason = early { return try run(index, prepared, Decision(.run, reason)) }
+        if let reason = early {
+            if reason == .neverRan, let cached = cachedOutputs(of: node, key: prepared.key) {
+                return try runOrRestore(index, prepared, reason, from: cached)
+            }
+            return try run(index, prepared, Decision(.run, reason))
+        }
         guard let trace else { return nil }  // unreachable: early is .neverRan
         if trace.key != prepared.key {
             let reason = prepared.targetKey.firstDifference(from: trace.components)
-            return try run(index, prepared, Decision(.run, reason))
+            return try runOrRestore(index, prepared, reason, from: cachedOutputs(of: node, key: prepared.key))
         }
         var current: [OutputRecord] = []
         for output in trace.outputs {
             guard let stat = fileSystem.stat(output.path) else {
                 let reason: RebuildReason = output.path == node.state ? .stateMissing(path: output.path) : .outputMissing(path: output.path)
-                return try run(index, prepared, Decision(.run, reason))
+                return try runOrRestore(index, prepared, reason, from: restorable(trace, of: node))
             }
             let digest: Digest
             do { digest = try fileSystem.digest(ofFile: output.path, stat: stat) } catch {
-                return try run(index, prepared, Decision(.run, .outputModified(path: output.path)))
+                return try runOrRestore(index, prepared, .outputModified(path: output.path), from: restorable(trace, of: node))
             }
             // A person may edit a state file: that is news for dependents, not a reason to
             // redo what created it (the node it names is still allocated).
             if digest != output.digest && output.path != node.state {
-                return try run(index, prepared, Decision(.run, .outputModified(path: output.path)))
+                return try runOrRestore(index, prepared, .outputModified(path: output.path), from: restorable(trace, of: node))
             }
             current.append(OutputRecord(path: output.path, digest: digest, mode: stat.mode))
         }
@@ -85,7 +90,7 @@ extension Build {
 
     /// The node runs: in a real run, its recipe is expanded again with temporary output
     /// names, which are renamed into place once it succeeded.
-    private func run(_ index: Int, _ prepared: PreparedRun, _ decision: Decision) throws -> PreparedRun? {
+    func run(_ index: Int, _ prepared: PreparedRun, _ decision: Decision) throws -> PreparedRun? {
         if options.dryRun { return settleDry(index, decision) }
         let node = graph.nodes[index]
         observer.decided(node.name, decision)

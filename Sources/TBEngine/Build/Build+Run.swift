@@ -64,10 +64,12 @@ extension Build {
         let key = completion.prepared.key
         let digest: Digest
         if outputs.isEmpty {
-            // Its effect lives on a host: each run is news for whatever depends on it.
-            hasher.updateField("ran")
+            // Its effect lives on a host, and what it produced is the fact that this key
+            // was applied there: the same key applied again is no news for dependents.
+            // An `always` target (a reset) is news every time it runs.
+            hasher.updateField("applied")
             hasher.update(key)
-            hasher.updateField(String(Build.wallClockNs()))
+            if node.spec.always { hasher.updateField(String(Build.wallClockNs())) }
             digest = hasher.finalize()
         } else {
             digest = outputDigest(outputs, key: key)
@@ -76,6 +78,8 @@ extension Build {
                                 outputs: outputs, outputDigest: digest, finishedAtMs: Build.wallClockNs() / 1_000_000,
                                 durationMs: completion.durationMs)
         try record(trace)
+        storeInCache(node, key: key, outputs: outputs)
+        if isCacheable(node) { summary.cacheMisses += 1 }
         states[index].status = .done
         states[index].outputDigest = digest
         summary.ran += 1

@@ -13,7 +13,10 @@ public final class Build {
     let fileSystem: FileSystem
     let observer: BuildObserver
     let executorFor: (String?) -> Executor
+    let cache: ArtifactCache?
     let hasher = SHA256Hasher()
+    /// False once storing into the cache failed: the rest of the run does without.
+    var cacheWritable = true
 
     enum Status { case waiting, running, done, failed, blocked }
 
@@ -36,9 +39,11 @@ public final class Build {
     var stopping = false
 
     /// - Parameter executorFor: the executor of a host name (nil: the implicit local host).
+    /// - Parameter cache: the artifact cache, or nil to run without one.
     public init(graph: BuildGraph, options: BuildOptions, store: TraceStore, fileSystem: FileSystem,
-                observer: BuildObserver, executorFor: @escaping (String?) -> Executor) {
+                observer: BuildObserver, cache: ArtifactCache? = nil, executorFor: @escaping (String?) -> Executor) {
         self.graph = graph
+        self.cache = cache
         self.options = options
         self.store = store
         self.fileSystem = fileSystem

@@ -8,6 +8,9 @@ public protocol BuildObserver: AnyObject {
     func started(_ target: String, started: Int, total: Int)
     /// A recipe ended.
     func finished(_ target: String, _ result: TargetResult)
+    /// Something went wrong that the run survives (a corrupt cache object, a cache that
+    /// cannot be written): one line.
+    func warning(_ message: String)
 }
 
 /// How a recipe ended.
@@ -33,6 +36,8 @@ public struct BuildSummary: Equatable, Sendable {
     public var blocked = 0
     /// Dry runs: targets that would run.
     public var wouldRun = 0
+    /// Cacheable targets that ran because the cache did not have their outputs.
+    public var cacheMisses = 0
 
     public init() {}
 }

@@ -8,6 +8,9 @@ public struct BuildOptions: Sendable {
     public var dryRun = false
     /// Run every target of the closure (`-B`).
     public var force = false
+    /// Restore outputs from the artifact cache when it has them (`--no-restore` turns
+    /// it off for one run; outputs are still stored).
+    public var restoreFromCache = true
     /// Directory of per-target logs; nil for none.
     public var logDirectory: String?
 

@@ -1,5 +1,5 @@
 /// Why a target runs, is restored or is skipped: shown by `-n`, `--explain` and `--json`.
-public enum RebuildReason: Equatable, Sendable, CustomStringConvertible {
+public indirect enum RebuildReason: Equatable, Sendable, CustomStringConvertible {
     case always
     case forced
     case neverRan
@@ -21,6 +21,8 @@ public enum RebuildReason: Equatable, Sendable, CustomStringConvertible {
     case outputModified(path: String)
     case stateMissing(path: String)
     case upToDate
+    /// The target had to run for `cause`, and the cache held its outputs for this key.
+    case restoredFromCache(cause: RebuildReason)
     case aggregate
     /// Not decided: a dependency failed.
     case dependencyFailed(name: String)
@@ -49,6 +51,7 @@ public enum RebuildReason: Equatable, Sendable, CustomStringConvertible {
         case .outputModified(let path): return "output \(path) was modified"
         case .stateMissing(let path): return "state file \(path) missing"
         case .upToDate: return "up to date"
+        case .restoredFromCache(let cause): return "\(cause); outputs for this key are in the cache"
         case .aggregate: return "aggregate"
         case .dependencyFailed(let name): return "dependency \(name) failed"
         case .runStopped: return "not run: the run stopped at a failure (-k keeps going)"

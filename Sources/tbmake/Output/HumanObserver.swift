@@ -26,10 +26,19 @@ final class HumanObserver: BuildObserver {
         } else if explain && decision.action != .skip {
             clearStatus()
             Terminal.out("tbmake: explain \(target): \(decision.reason)\n")
+        }
+        if !dryRun && decision.action == .restore {
+            clearStatus()
+            Terminal.out("restored \(target) from the cache\n")
         } else if case .dependencyFailed(let name) = decision.reason {
             clearStatus()
             Terminal.out("tbmake: \(target) not run: dependency \(name) failed\n")
         }
+    }
+
+    func warning(_ message: String) {
+        clearStatus()
+        Terminal.err("tbmake: warning: \(message)\n")
     }
 
     func started(_ target: String, started: Int, total: Int) {
@@ -56,8 +65,12 @@ final class HumanObserver: BuildObserver {
     func summary(_ s: BuildSummary, seconds: Double) {
         clearStatus()
         if dryRun {
-            Terminal.out(s.wouldRun == 0 ? "tbmake: nothing to do, everything is up to date\n"
-                                         : "tbmake: \(s.wouldRun) would run, \(s.skipped) up to date (dry run: nothing was changed)\n")
+            if s.wouldRun == 0 && s.restored == 0 {
+                Terminal.out("tbmake: nothing to do, everything is up to date\n")
+            } else {
+                let restored = s.restored > 0 ? ", \(s.restored) would be restored from the cache" : ""
+                Terminal.out("tbmake: \(s.wouldRun) would run\(restored), \(s.skipped) up to date (dry run: nothing was changed)\n")
+            }
             return
         }
         if s.ran == 0 && s.failed == 0 && s.restored == 0 && s.blocked == 0 {

@@ -23,11 +23,15 @@ final class JSONObserver: BuildObserver {
         }
     }
 
+    func warning(_ message: String) {
+        Terminal.out(JSON.line(["event": .string("warning"), "message": .string(message)]))
+    }
+
     func summary(_ s: BuildSummary, dryRun: Bool) {
         if dryRun {
             Terminal.out(JSON.line(["event": .string("summary"), "ran": .int(0), "restored": .int(0),
                                     "skipped": .int(Int64(s.skipped)), "failed": .int(0),
-                                    "would_run": .int(Int64(s.wouldRun))]))
+                                    "would_run": .int(Int64(s.wouldRun)), "would_restore": .int(Int64(s.restored))]))
         } else {
             Terminal.out(JSON.line(["event": .string("summary"), "ran": .int(Int64(s.ran)),
                                     "restored": .int(Int64(s.restored)), "skipped": .int(Int64(s.skipped)),

@@ -1,0 +1,79 @@
+import TBStore
+
+/// The artifact cache in decisions: constructive traces (DESIGN §1). A target whose
+/// effect is only its declared outputs — it has `out` files, no `state`, and is neither
+/// `always` nor `nocache` — is restored from the cache instead of run when the cache
+/// knows its key, and stored into the cache after it ran.
+extension Build {
+    /// Whether the node's outputs may come from, and go to, the cache.
+    func isCacheable(_ node: Node) -> Bool {
+        cache != nil && !node.outs.isEmpty && node.state == nil && !node.spec.always && !node.spec.noCache
+    }
+
+    /// What the cache recorded for `key`, when it names exactly the node's outputs.
+    func cachedOutputs(of node: Node, key: Digest) -> [OutputRecord]? {
+        guard isCacheable(node), let entry = cache?.action(for: key) else { return nil }
+        guard entry.outputs.map(\.path).sorted() == node.outs.sorted() else { return nil }
+        return entry.outputs
+    }
+
+    /// The outputs of the node's last trace, to restore a missing or modified output.
+    func restorable(_ trace: TraceRecord, of node: Node) -> [OutputRecord]? {
+        guard isCacheable(node), trace.outputs.map(\.path).sorted() == node.outs.sorted() else { return nil }
+        return trace.outputs
+    }
+
+    /// Restores `outputs` when the cache has them (and restoring is on); otherwise, or
+    /// when an object turns out missing or corrupt, runs the target.
+    func runOrRestore(_ index: Int, _ prepared: PreparedRun, _ cause: RebuildReason,
+                      from outputs: [OutputRecord]?) throws -> PreparedRun? {
+        guard let outputs, options.restoreFromCache, let cache else {
+            return try run(index, prepared, Decision(.run, cause))
+        }
+        let node = graph.nodes[index]
+        let decision = Decision(.restore, .restoredFromCache(cause: cause))
+        if options.dryRun {
+            observer.decided(node.name, decision)
+            states[index].status = .done
+            states[index].outputDigest = outputDigest(outputs, key: prepared.key)
+            summary.restored += 1
+            return nil
+        }
+        var restored: [OutputRecord] = []
+        for output in outputs {
+            do {
+                // Objects are read-only; keeping that mode lets the cache hard-link them.
+                let mode: UInt32 = output.mode & 0o111 != 0 ? 0o555 : 0o444
+                try cache.restore(output.digest, to: output.path, mode: mode)
+                restored.append(OutputRecord(path: output.path, digest: output.digest,
+                                             mode: fileSystem.stat(output.path)?.mode ?? mode))
+            } catch {
+                observer.warning("cannot restore \(output.path) of \(node.name) from the cache (\(error)); running it instead")
+                return try run(index, prepared, Decision(.run, cause))
+            }
+        }
+        observer.decided(node.name, decision)
+        let digest = outputDigest(restored, key: prepared.key)
+        try record(TraceRecord(target: node.name, key: prepared.key, components: prepared.targetKey.components,
+                               outputs: restored, outputDigest: digest,
+                               finishedAtMs: Build.wallClockNs() / 1_000_000, durationMs: 0))
+        states[index].status = .done
+        states[index].outputDigest = digest
+        summary.restored += 1
+        return nil
+    }
+
+    /// After a successful run: stores the outputs, then what the key produced. A cache
+    /// that cannot be written is left alone for the rest of the run, with one warning;
+    /// no action is recorded for outputs that were not stored.
+    func storeInCache(_ node: Node, key: Digest, outputs: [OutputRecord]) {
+        guard isCacheable(node), cacheWritable, let cache else { return }
+        do {
+            for output in outputs { try cache.store(fileAt: output.path, digest: output.digest) }
+            try cache.recordAction(ActionEntry(key: key, outputs: outputs))
+        } catch {
+            cacheWritable = false
+            observer.warning("not caching outputs for the rest of this run: \(error)")
+        }
+    }
+}
