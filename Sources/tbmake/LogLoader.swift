@@ -7,7 +7,7 @@ import Glibc
 /// Opens `.tbmake/log` and stats the outputs it names on a thread of its own, so that a
 /// no-op run overlaps that work with parsing the Targetfile and building the graph.
 final class LogLoader: @unchecked Sendable {
-    private var thread = pthread_t()
+    private let done = CompletionQueue<Void>()
     private var result: Result<(BuildLog, [String: FileStat]), StoreError>?
     /// Held for the whole run by runs that write: two tbmakes never share a project.
     private(set) var lock: DirectoryLock?
@@ -17,15 +17,9 @@ final class LogLoader: @unchecked Sendable {
 
     static func start(readOnly: Bool) -> LogLoader {
         let loader = LogLoader(readOnly: readOnly)
-        let context = Unmanaged.passRetained(loader).toOpaque()
-        if pthread_create(&loader.thread, nil, { raw in
-            let loader = Unmanaged<LogLoader>.fromOpaque(raw!).takeRetainedValue()
+        Worker.spawn {
             loader.load()
-            return nil
-        }, context) != 0 {
-            Unmanaged<LogLoader>.fromOpaque(context).release()
-            loader.load()
-            loader.thread = pthread_t()
+            loader.done.push(())
         }
         return loader
     }
@@ -58,9 +52,9 @@ final class LogLoader: @unchecked Sendable {
         }
     }
 
-    /// Waits for the thread; a log that cannot be opened is a run-time failure.
+    /// Waits for the load (call once); a log that cannot be opened is a run-time failure.
     func wait() throws -> (BuildLog, [String: FileStat]) {
-        if thread != pthread_t() { pthread_join(thread, nil) }
+        done.pop()   // called once; the load pushes exactly once
         switch result! {
         case .success(let value): return value
         case .failure(let error): throw Invocation.Stop(message: "\(error)", exitStatus: 1)

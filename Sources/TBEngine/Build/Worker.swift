@@ -4,13 +4,13 @@ import Glibc
 
 /// Starts `body` on a new detached thread. Recipes block in poll() for their whole
 /// run, so each gets a thread of its own rather than a slot of a shared pool.
-enum Worker {
+public enum Worker {
     private final class Box {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    static func spawn(_ body: @escaping () -> Void) {
+    public static func spawn(_ body: @escaping () -> Void) {
         var thread = pthread_t()
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         let result = pthread_create(&thread, nil, { raw in
@@ -28,12 +28,12 @@ enum Worker {
 }
 
 /// A blocking queue from worker threads to the scheduler.
-final class CompletionQueue<Element>: @unchecked Sendable {
+public final class CompletionQueue<Element>: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
     private var items: [Element] = []
 
-    init() {
+    public init() {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
     }
@@ -43,14 +43,14 @@ final class CompletionQueue<Element>: @unchecked Sendable {
         pthread_mutex_destroy(&mutex)
     }
 
-    func push(_ item: Element) {
+    public func push(_ item: Element) {
         pthread_mutex_lock(&mutex)
         items.append(item)
         pthread_cond_signal(&condition)
         pthread_mutex_unlock(&mutex)
     }
 
-    func pop() -> Element {
+    public func pop() -> Element {
         pthread_mutex_lock(&mutex)
         while items.isEmpty { pthread_cond_wait(&condition, &mutex) }
         let item = items.removeFirst()

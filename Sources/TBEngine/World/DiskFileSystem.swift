@@ -71,7 +71,10 @@ public final class DiskFileSystem: FileSystem, @unchecked Sendable {
         }
     }
 
-    public func read(_ path: String) -> [UInt8]? {
+    public func read(_ path: String) -> [UInt8]? { DiskFileSystem.readFile(path) }
+
+    /// The whole content of the file at `path`, or nil when it cannot be opened.
+    public static func readFile(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
