@@ -23,16 +23,16 @@ struct Invocation {
             throw Stop(message: "cannot change to directory \(directory): \(String(cString: strerror(errno)))", exitStatus: 2)
         }
         let projectDirectory = Invocation.currentDirectory()
-        let readOnly = command.dryRun || command.question || command.graph || command.validateOnly || command.list
+        let readOnly = command.dryRun || command.question || command.graph || command.validateOnly
         // The log is read, and the outputs it knows are stat'ed, on another core while
         // this one parses the Targetfile and builds the graph, which needs no log.
+        if command.list {
+            printList(try loadTargetfile())
+            return 0
+        }
         let loading = LogLoader.start(readOnly: readOnly)
         defer { withExtendedLifetime(loading.lock) {} }
         let targetfile = try loadTargetfile()
-        if command.list {
-            printList(targetfile)
-            return 0
-        }
         let requested = command.validateOnly ? targetfile.targets.map(\.name) : try requestedTargets(targetfile)
         let graph: BuildGraph
         do {
