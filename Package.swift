@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Layers, bottom to top; each target imports only the ones listed before it.
-//   CCrypto (libcrypto) → TBStore → TBTargetfile → TBEngine → TBHosts → tbmake
+//   C libraries (CCrypto, CSSH2, CArchive) → TBStore → TBTargetfile → TBEngine
+//   → TBHosts (local, ssh) and TBSnapshot (archives) → tbmake
 let package = Package(
     name: "tbmake",
     platforms: [.macOS(.v13)],
@@ -18,14 +19,25 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CSSH2",
+            pkgConfig: "libssh2",
+            providers: [.apt(["libssh2-1-dev"])]
+        ),
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
         .target(name: "TBStore", dependencies: ["CCrypto"]),
         .target(name: "TBTargetfile"),
         .target(name: "TBEngine", dependencies: ["TBStore", "TBTargetfile"]),
-        .target(name: "TBHosts", dependencies: ["TBEngine"]),
+        .target(name: "TBHosts", dependencies: ["TBEngine", "CSSH2"]),
+        .target(name: "TBSnapshot", dependencies: ["TBStore", "CArchive"]),
         .executableTarget(
             name: "tbmake",
             dependencies: [
-                "TBEngine", "TBHosts", "TBStore", "TBTargetfile",
+                "TBEngine", "TBHosts", "TBSnapshot", "TBStore", "TBTargetfile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -34,6 +46,7 @@ let package = Package(
         .testTarget(name: "TBTargetfileTests", dependencies: ["TBTargetfile"]),
         .testTarget(name: "TBEngineTests", dependencies: ["TBEngine", "TBTestSupport"]),
         .testTarget(name: "TBHostsTests", dependencies: ["TBHosts"]),
+        .testTarget(name: "TBSnapshotTests", dependencies: ["TBSnapshot", "TBStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TBTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
