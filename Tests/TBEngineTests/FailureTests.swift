@@ -149,6 +149,7 @@ final class FailureTests: XCTestCase {
         bed.executor("far").prepareError = ExecutorError.unavailable(host: "far", reason: "no route")
         let (summary, observer) = try bed.build("all", options: .with { $0.keepGoing = true })
         XCTAssertEqual(observer.result("remote")?.failure, "host far unavailable: no route")
+        XCTAssertEqual(observer.decisionsByTarget["remote"], Decision(.run, .cannotDecide))
         XCTAssertEqual(observer.statuses, ["remote": .failed, "here": .ok])
         XCTAssertEqual(summary, .counts(ran: 1, failed: 1, blocked: 1))
         XCTAssertEqual(bed.executor("far").commands, [])

@@ -120,7 +120,7 @@ extension Build {
     /// host could not be identified). Stops the run unless `-k`.
     func fail(_ index: Int, _ message: String, decided: Bool) -> PreparedRun? {
         let name = graph.nodes[index].name
-        if decided { observer.decided(name, Decision(.run, .neverRan)) }
+        if decided { observer.decided(name, Decision(.run, .cannotDecide)) }
         states[index].status = .failed
         summary.failed += 1
         observer.finished(name, TargetResult(status: .failed, durationMs: 0, failure: message))

@@ -28,6 +28,8 @@ public indirect enum RebuildReason: Equatable, Sendable, CustomStringConvertible
     case dependencyFailed(name: String)
     /// Not decided: the run stopped at a failure (no `-k`).
     case runStopped
+    /// Its key could not be computed (host unreachable, a state key missing…): it fails.
+    case cannotDecide
 
     public var description: String {
         switch self {
@@ -54,6 +56,7 @@ public indirect enum RebuildReason: Equatable, Sendable, CustomStringConvertible
         case .restoredFromCache(let cause): return "\(cause); outputs for this key are in the cache"
         case .aggregate: return "aggregate"
         case .dependencyFailed(let name): return "dependency \(name) failed"
+        case .cannotDecide: return "cannot be decided; see its error"
         case .runStopped: return "not run: the run stopped at a failure (-k keeps going)"
         }
     }
