@@ -85,6 +85,7 @@ struct Invocation {
         if command.question { observer = SilentObserver() } else if let jsonObserver { observer = jsonObserver } else { observer = human }
         let begin = ContinuousClock.now
         let cache = try openCache()
+        let cacheBound = try CacheSettings.maxSize(option: command.cacheMaxSize)
         let build = Build(graph: graph, options: options, store: log, fileSystem: fileSystem, observer: observer,
                           cache: cache, executorFor: { name in name.flatMap { executors[$0] } ?? implicit })
         // Freed by the process's exit: tearing down a graph of 10,000 targets object by
@@ -104,6 +105,9 @@ struct Invocation {
             } catch {
                 throw Stop(message: "\(error)", exitStatus: 1)
             }
+            if let cacheBound, summary.cacheMisses > 0 {
+                trimCache(cache, to: cacheBound, keeping: log, observer: observer)
+            }
         }
         let elapsed = ContinuousClock.now - begin
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -114,13 +118,10 @@ struct Invocation {
         return summary.failed > 0 ? 1 : 0
     }
 
-    /// The artifact cache: `--cache-dir`, else `$TBMAKE_CACHE`, else `cache/` in the
-    /// project. Opening it writes nothing; directories appear with the first object.
+    /// The artifact cache (see `CacheSettings.root`). Opening it writes nothing;
+    /// directories appear with the first object.
     func openCache() throws -> ContentStore {
-        let root = command.cacheDirectory ?? Invocation.environment()["TBMAKE_CACHE"] ?? "cache"
-        do { return try ContentStore(root: root) } catch {
-            throw Stop(message: "\(error)", exitStatus: 2)
-        }
+        try CacheSettings.open(option: command.cacheDirectory)
     }
 
     private func loadTargetfile() throws -> Targetfile {

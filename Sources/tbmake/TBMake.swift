@@ -23,6 +23,10 @@ struct TBMake: ParsableCommand {
           tbmake prod-install version=1.1  override a variable for this run
           tbmake --json all                one JSON event per line, for scripts
 
+        `tbmake cache stats|verify|gc` (cache as the first argument) inspects, checks
+        and trims the artifact cache: see tbmake cache --help. To build a target named
+        cache, write `tbmake -- cache`.
+
         Exit status: 0 when every asked target is up to date or succeeded, 1 when a
         target failed (or, with -q, when something is out of date), 2 for a usage or
         Targetfile error.
@@ -56,6 +60,11 @@ struct TBMake: ParsableCommand {
 
     @Option(name: .customLong("cache-dir"), help: ArgumentHelp("Keep artifacts in DIR (default: $TBMAKE_CACHE, else cache/ in the project).", valueName: "DIR"))
     var cacheDirectory: String?
+
+    @Option(name: .customLong("cache-max-size"),
+            help: ArgumentHelp("After a run that stored outputs, trim the cache to SIZE (bytes, or with K, M, G or T; default: $TBMAKE_CACHE_MAX_SIZE).", valueName: "SIZE"),
+            transform: { try ByteSize.parseArgument($0) })
+    var cacheMaxSize: ByteSize?
 
     @Flag(name: .customLong("no-restore"), help: "Run targets instead of restoring their outputs from the cache (outputs are still stored).")
     var noRestore = false

@@ -21,19 +21,26 @@ func splitJoinedShortOptions(_ arguments: [String]) -> [String] {
 
 let status: Int32
 InterruptHandler.install()
+let arguments = splitJoinedShortOptions(Array(CommandLine.arguments.dropFirst()))
+// `cache` as the first argument selects the maintenance commands; `tbmake -- cache`
+// builds a target named cache.
+let maintainsCache = arguments.first == "cache"
+let root: ParsableCommand.Type = maintainsCache ? CacheCommand.self : TBMake.self
 do {
-    let arguments = splitJoinedShortOptions(Array(CommandLine.arguments.dropFirst()))
-    let command = try TBMake.parse(arguments)
-    status = try Invocation(command: command).execute()
+    if maintainsCache {
+        status = try CacheCommand.execute(Array(arguments.dropFirst()))
+    } else {
+        status = try Invocation(command: try TBMake.parse(arguments)).execute()
+    }
 } catch let stop as Invocation.Stop {
     Terminal.err("tbmake: \(stop.message)\n")
     status = stop.exitStatus
 } catch {
-    if TBMake.exitCode(for: error) == .success {
-        Terminal.out(TBMake.fullMessage(for: error) + "\n")
+    if root.exitCode(for: error) == .success {
+        Terminal.out(root.fullMessage(for: error) + "\n")
         status = 0
     } else {
-        Terminal.err("tbmake: \(TBMake.message(for: error)) (see tbmake --help)\n")
+        Terminal.err("tbmake: \(root.message(for: error)) (see \(maintainsCache ? "tbmake cache --help" : "tbmake --help"))\n")
         status = 2
     }
 }

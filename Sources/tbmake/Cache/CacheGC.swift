@@ -1,0 +1,55 @@
+import ArgumentParser
+import TBStore
+
+/// `tbmake cache gc --max-size SIZE`: removes least recently used objects until the cache
+/// fits, never one the project's current traces need.
+struct CacheGC: CacheSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Remove least recently used objects until the cache is at most SIZE.",
+        discussion: """
+        Never removes an object that a trace in the project's .tbmake/log names; if
+        those alone exceed SIZE, every other object is removed and the cache stays
+        above it. Then removes the action entries that name a removed object, and
+        temporary files abandoned more than an hour ago.
+        """
+    )
+
+    @OptionGroup var options: CacheOptions
+
+    @Option(name: .customLong("max-size"),
+            help: ArgumentHelp("Bytes, or a number with K, M, G or T (powers of 1024); default: $TBMAKE_CACHE_MAX_SIZE.", valueName: "SIZE"),
+            transform: { try ByteSize.parseArgument($0) })
+    var maxSize: ByteSize?
+
+    func execute() throws -> Int32 {
+        guard let limit = try CacheSettings.maxSize(option: maxSize) else {
+            throw Invocation.Stop(message: "gc needs --max-size SIZE (or \(CacheSettings.maxSizeVariable)) (see tbmake cache gc --help)", exitStatus: 2)
+        }
+        let cache = try options.openCache()
+        let keep = try CacheSettings.neededObjectsOfProject()
+        let before: (objects: Int, bytes: Int64, actions: Int)
+        let after: (objects: Int, bytes: Int64, actions: Int)
+        let freed: Int64
+        do {
+            before = try cache.statistics()
+            freed = try cache.collectGarbage(maxBytes: limit.bytes, keep: keep)
+            after = try cache.statistics()
+        } catch { throw cacheFailure(error) }
+        // Counted from listings: another process storing meanwhile makes this approximate.
+        let removed = max(0, before.objects - after.objects)
+        if options.json {
+            Terminal.out(JSON.line(["event": .string("gc"), "removed": .int(Int64(removed)), "freed": .int(freed),
+                                    "objects": .int(Int64(after.objects)), "bytes": .int(after.bytes),
+                                    "limit": .int(limit.bytes)]))
+            return 0
+        }
+        var text = "removed \(counted(removed, "object")), freed \(ByteSize.describe(freed))\n"
+        text += "remaining: \(counted(after.objects, "object")), \(ByteSize.describe(after.bytes))\n"
+        if after.bytes > limit.bytes {
+            text += "still above \(ByteSize.describe(limit.bytes)): the objects left are needed by the project's traces\n"
+        }
+        Terminal.out(text)
+        return 0
+    }
+}
