@@ -16,12 +16,12 @@ public enum TestSupportError: Error, Equatable, CustomStringConvertible {
 /// Parses `targetfileText` (as `Targetfile`, with `includes` as other files), builds the
 /// graph of `targets` and runs it. `executors` maps host names to executors; the
 /// implicit host is `local`. Throws what parsing, loading the graph and running throw:
-/// `TargetfileError`, `EngineError`.
+/// `TargetfileError`, `EngineError`. `cache` is the artifact cache (none by default).
 @discardableResult
 public func build(_ targetfileText: String, targets: [String], overrides: [String: String] = [:],
                   environment: [String: String] = [:], options: BuildOptions = BuildOptions(),
                   fs: FileSystem, executors: [String: Executor], store: TraceStore,
-                  includes: [String: String] = [:]) throws -> (BuildSummary, RecordingObserver) {
+                  includes: [String: String] = [:], cache: ArtifactCache? = nil) throws -> (BuildSummary, RecordingObserver) {
     let targetfile = try Targetfile.parse(targetfileText, path: "Targetfile", files: includes)
     for host in ["local"] + targetfile.hosts.keys.sorted() where executors[host] == nil {
         throw TestSupportError.noExecutor(host: host)
@@ -31,7 +31,7 @@ public func build(_ targetfileText: String, targets: [String], overrides: [Strin
     let observer = RecordingObserver()
     let local = executors["local"]!
     let run = Build(graph: graph, options: options, store: store, fileSystem: fs, observer: observer,
-                    executorFor: { name in name.flatMap { executors[$0] } ?? local })
+                    cache: cache, executorFor: { name in name.flatMap { executors[$0] } ?? local })
     let summary = try run.run()
     return (summary, observer)
 }

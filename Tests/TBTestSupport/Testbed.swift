@@ -9,6 +9,8 @@ public final class Testbed {
     public var targetfile: String
     public let fs: InMemoryFileSystem
     public let store = MemoryTraceStore()
+    /// The artifact cache every run uses; nil (the default) runs without one.
+    public var cache: ArtifactCache?
     public private(set) var executors: [String: RecordingExecutor] = [:]
     /// Given to every executor, present and future.
     public var script: RecordingExecutor.Script = RecordingExecutor.miniShell {
@@ -16,9 +18,20 @@ public final class Testbed {
     }
 
     /// - Parameter cachesDigestsByStat: see `InMemoryFileSystem.cachesDigestsByStat`.
-    public init(_ targetfile: String, files: [String: String] = [:], cachesDigestsByStat: Bool = false) {
+    /// - Parameter cache: the artifact cache of every run (see `useMemoryCache()`).
+    public init(_ targetfile: String, files: [String: String] = [:], cachesDigestsByStat: Bool = false,
+                cache: ArtifactCache? = nil) {
         self.targetfile = targetfile
         self.fs = InMemoryFileSystem(files, cachesDigestsByStat: cachesDigestsByStat)
+        self.cache = cache
+    }
+
+    /// Gives every later run an in-memory artifact cache over this project's files.
+    @discardableResult
+    public func useMemoryCache() -> MemoryArtifactCache {
+        let created = MemoryArtifactCache(fileSystem: fs)
+        cache = created
+        return created
     }
 
     /// The executor of `host`, created when first asked for.
@@ -48,7 +61,7 @@ public final class Testbed {
         var all: [String: Executor] = ["local": executor("local")]
         for host in parsed.hosts.keys { all[host] = executor(host) }
         return try TBTestSupport.build(targetfile, targets: targets, overrides: overrides, environment: environment,
-                                       options: options, fs: fs, executors: all, store: store)
+                                       options: options, fs: fs, executors: all, store: store, cache: cache)
     }
 
     @discardableResult
