@@ -2,5 +2,13 @@
 #define TBMAKE_CARCHIVE_SHIM_H
 #include <archive.h>
 #include <archive_entry.h>
-/* Macros Swift cannot import (AE_IFREG and friends) get static inline wrappers here. */
+/* Macros Swift cannot import (AE_IFREG and friends are casts) get static inline wrappers here. */
+static inline unsigned int tb_ae_ifmt(void) { return (unsigned int)AE_IFMT; }
+static inline unsigned int tb_ae_ifreg(void) { return (unsigned int)AE_IFREG; }
+static inline unsigned int tb_ae_ifdir(void) { return (unsigned int)AE_IFDIR; }
+static inline unsigned int tb_ae_iflnk(void) { return (unsigned int)AE_IFLNK; }
+static inline unsigned int tb_ae_ifchr(void) { return (unsigned int)AE_IFCHR; }
+static inline unsigned int tb_ae_ifblk(void) { return (unsigned int)AE_IFBLK; }
+static inline unsigned int tb_ae_ififo(void) { return (unsigned int)AE_IFIFO; }
+static inline unsigned int tb_ae_ifsock(void) { return (unsigned int)AE_IFSOCK; }
 #endif

@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TBStore
+
+extension Snapshot {
+    /// Writes the archive of `spec` to `archive` and its manifest to `manifest`, each to a
+    /// temporary file in the same directory, fsynced and renamed into place with mode 0600.
+    /// Returns the manifest written.
+    ///
+    /// On failure (an unreadable file, a file that changes size while read, a socket, a
+    /// full disk) nothing is left at either path that was not there before: earlier
+    /// versions stay as they were and temporary files are removed.
+    public static func export(_ spec: SnapshotSpec, archive: String, manifest: String) throws(SnapshotError) -> Manifest {
+        let roots = try normalisedRoots(spec.paths)
+        let sources = try collect(spec, roots: roots)
+        let output = try AtomicFile(path: archive)
+        let writer = try LibArchiveWriter.open(fd: output.file.fd, path: archive, format: spec.format)
+        let header = LibArchiveEntry.make()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+        let hasher = SHA256Hasher()
+        var entries: [ManifestEntry] = []
+        entries.reserveCapacity(sources.count)
+        for source in sources {
+            var entry = source.entry
+            if spec.owners == .normalize {
+                entry.uid = 0
+                entry.gid = 0
+            }
+            header.set(entry, mtime: spec.mtime)
+            try writer.writeHeader(header, name: entry.path)
+            if entry.type == .file {
+                entry.digest = try copyContent(of: source.absolutePath, size: entry.size, to: writer, buffer: buffer, hasher: hasher)
+            }
+            entries.append(entry)
+        }
+        try writer.finish()
+        let result = Manifest(format: spec.format, mtime: spec.mtime, owners: spec.owners, roots: roots, entries: entries)
+        let manifestFile = try AtomicFile(path: manifest)
+        try manifestFile.file.write(Array(result.encoded().utf8))
+        try output.commit()
+        try manifestFile.commit()
+        return result
+    }
+
+    /// Streams the file at `path` into the archive through `buffer`, hashing it, and
+    /// checks that it has exactly `size` bytes.
+    private static func copyContent(of path: String, size: Int64, to writer: LibArchiveWriter,
+                                    buffer: UnsafeMutableRawBufferPointer, hasher: SHA256Hasher) throws(SnapshotError) -> Digest {
+        let file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
+        var total: Int64 = 0
+        while true {
+            let n = try file.read(into: buffer)
+            if n == 0 { break }
+            total += Int64(n)
+            if total > size { throw .changedWhileReading(path: path, expected: size, actual: total) }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<n])
+            hasher.update(chunk)
+            try writer.writeData(chunk, name: path)
+        }
+        if total != size { throw .changedWhileReading(path: path, expected: size, actual: total) }
+        return hasher.finalize()
+    }
+
+    /// The spec's paths without trailing slashes, checked, sorted, and without those
+    /// inside another one.
+    static func normalisedRoots(_ paths: [String]) throws(SnapshotError) -> [String] {
+        var cleaned: [String] = []
+        for raw in paths {
+            var path = raw
+            while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+            if let reason = EntryPath.unsafeReason(path) {
+                let why: String
+                switch reason {
+                case .absolutePath: why = "must be relative to the snapshot root"
+                case .parentComponent: why = "must not contain '..'"
+                default: why = "must name something under the root (not '.', no empty components)"
+                }
+                throw .invalidSpecPath(path: raw, reason: why)
+            }
+            cleaned.append(path)
+        }
+        cleaned.sort(by: EntryPath.precedes)
+        var result: [String] = []
+        for path in cleaned where !result.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) {
+            result.append(path)
+        }
+        return result
+    }
+}
+
+/// One entry to archive: its manifest line (digest still missing) and where to read it.
+struct SourceEntry {
+    var entry: ManifestEntry
+    var absolutePath: String
+}
+
+extension Snapshot {
+    /// Every entry to archive, sorted by path: the roots' ancestors, the roots, and
+    /// everything under root directories that no exclude pattern matches.
+    static func collect(_ spec: SnapshotSpec, roots: [String]) throws(SnapshotError) -> [SourceEntry] {
+        let base = spec.root.hasSuffix("/") ? spec.root : spec.root + "/"
+        var byPath: [String: SourceEntry] = [:]
+        for root in roots {
+            for ancestor in EntryPath.ancestors(root) where byPath[ancestor] == nil {
+                guard let st = try DirectoryListing.lstat(base + ancestor) else {
+                    throw .invalidSpecPath(path: root, reason: "does not exist under \(spec.root)")
+                }
+                guard st.st_mode & S_IFMT == S_IFDIR else {
+                    throw .invalidSpecPath(path: root, reason: "goes through \(ancestor), which is not a directory")
+                }
+                byPath[ancestor] = SourceEntry(entry: ManifestEntry(path: ancestor, type: .directory, mode: UInt32(st.st_mode),
+                                                                    uid: Int64(st.st_uid), gid: Int64(st.st_gid)),
+                                               absolutePath: base + ancestor)
+            }
+            if spec.isExcluded(root) { continue }
+            guard let st = try DirectoryListing.lstat(base + root) else {
+                throw .invalidSpecPath(path: root, reason: "does not exist under \(spec.root)")
+            }
+            try add(root, st, base: base, spec: spec, into: &byPath)
+        }
+        return byPath.values.sorted { EntryPath.precedes($0.entry.path, $1.entry.path) }
+    }
+
+    private static func add(_ path: String, _ st: stat, base: String, spec: SnapshotSpec,
+                            into byPath: inout [String: SourceEntry]) throws(SnapshotError) {
+        let absolute = base + path
+        var entry = ManifestEntry(path: path, type: .file, mode: UInt32(st.st_mode), uid: Int64(st.st_uid), gid: Int64(st.st_gid))
+        switch st.st_mode & S_IFMT {
+        case S_IFREG:
+            entry.size = Int64(st.st_size)
+        case S_IFDIR:
+            entry.type = .directory
+        case S_IFLNK:
+            entry.type = .symlink
+            entry.linkTarget = try DirectoryListing.readLink(absolute)
+        case S_IFCHR, S_IFBLK:
+            entry.type = st.st_mode & S_IFMT == S_IFCHR ? .characterDevice : .blockDevice
+            entry.deviceMajor = DeviceNumber.major(UInt64(st.st_rdev))
+            entry.deviceMinor = DeviceNumber.minor(UInt64(st.st_rdev))
+        case S_IFIFO:
+            entry.type = .fifo
+        default:
+            throw .unsupportedFileType(path: absolute, type: "socket")
+        }
+        byPath[path] = SourceEntry(entry: entry, absolutePath: absolute)
+        guard entry.type == .directory else { return }
+        for name in try DirectoryListing.names(absolute) {
+            let child = path + "/" + name
+            if spec.isExcluded(child) { continue }
+            guard let childStat = try DirectoryListing.lstat(base + child) else { continue }
+            try add(child, childStat, base: base, spec: spec, into: &byPath)
+        }
+    }
+}

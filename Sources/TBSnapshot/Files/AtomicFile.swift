@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file written under a temporary name in its final directory, mode 0600, then
+/// fsynced and renamed over `path` by `commit()`. Dropped without `commit()` (a throw on
+/// the way), the temporary file is removed and `path` is untouched.
+final class AtomicFile {
+    let path: String
+    let temporaryPath: String
+    let file: OpenFile
+    private var committed = false
+
+    init(path: String) throws(SnapshotError) {
+        self.path = path
+        var template = Array((path + ".tmp.XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw .lastIO("create a temporary file for", path) }
+        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        file = OpenFile(takingOwnership: fd, path: temporaryPath)
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        guard fchmod(fd, 0o600) == 0 else { throw .lastIO("chmod", temporaryPath) }
+    }
+
+    deinit {
+        if !committed { unlink(temporaryPath) }
+    }
+
+    /// fsync, rename over `path`, fsync the directory.
+    func commit() throws(SnapshotError) {
+        try file.sync()
+        guard rename(temporaryPath, path) == 0 else { throw .lastIO("rename \(temporaryPath) to", path) }
+        committed = true
+        let directory = EntryPath.parent(path).map { $0.isEmpty ? "/" : $0 } ?? "."
+        if let dir = try? OpenFile.open(directory, O_RDONLY | O_DIRECTORY) {
+            _ = fsync(dir.fd)
+        }
+    }
+}

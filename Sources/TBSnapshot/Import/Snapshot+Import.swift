@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TBStore
+
+extension Snapshot {
+    /// Imports the archive at `archive`, described by the manifest at `manifest`, into the
+    /// directory `destination` (created if missing; its parent must exist). Returns the
+    /// manifest.
+    ///
+    /// 1. Reads the whole archive, hashing every file, and checks it against the safety
+    ///    rules and the manifest (every entry listed with the same type, mode, owner, size,
+    ///    SHA-256 and link target, nothing extra, nothing missing) before writing anything
+    ///    (unless `options.verifyFirst` is false).
+    /// 2. Extracts into a temporary directory inside `destination`, checking again.
+    /// 3. Moves each root (`Manifest.roots`) into place, replacing an existing one by an
+    ///    atomic exchange; missing ancestor directories are created with the manifest's
+    ///    modes, existing ones are left as they are. If a move fails, those already made
+    ///    are undone.
+    ///
+    /// Refused, with an error naming the entry: absolute paths, `..` components, symlinks
+    /// leading outside the destination (absolute, climbing out, or through other links),
+    /// hard links, entries below a symlink, duplicates, sockets, devices and FIFOs unless
+    /// `allowDevices`, setuid/setgid bits unless `allowSetuid`. A truncated or corrupt
+    /// archive, or any mismatch, fails the import; the destination is then as it was.
+    public static func importArchive(archive: String, manifest manifestPath: String, into destination: String,
+                                     options: ImportOptions = ImportOptions()) throws(SnapshotError) -> Manifest {
+        let manifest = try readManifest(manifestPath)
+        if options.verifyFirst {
+            try scan(archive: archive, manifest: manifest, options: options, into: nil)
+        }
+        var createdDestination = false
+        if try DirectoryListing.lstat(destination) == nil {
+            guard mkdir(destination, 0o755) == 0 else { throw .lastIO("create directory", destination) }
+            createdDestination = true
+        }
+        var success = false
+        defer { if !success && createdDestination { rmdir(destination) } }
+        let destinationDir = try OpenFile.open(destination, O_RDONLY | O_DIRECTORY)
+        let staging = try StagingDirectory(in: destinationDir, path: destination)
+        let extractor = TreeExtractor(top: staging.dir, options: options, mtime: manifest.mtime)
+        try scan(archive: archive, manifest: manifest, options: options, into: extractor)
+        try extractor.finish()
+        try install(manifest, from: staging, into: destinationDir, path: destination)
+        success = true
+        return manifest
+    }
+
+    static func readManifest(_ path: String) throws(SnapshotError) -> Manifest {
+        let bytes = try OpenFile.open(path, O_RDONLY).readAll()
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .invalidManifest(path: path, line: 0, reason: "not UTF-8")
+        }
+        return try Manifest.parse(text, path: path)
+    }
+
+    /// Reads the archive once, checking every entry; creates each through `extractor`
+    /// when there is one.
+    static func scan(archive: String, manifest: Manifest, options: ImportOptions, into extractor: TreeExtractor?) throws(SnapshotError) {
+        let input = try OpenFile.open(archive, O_RDONLY)
+        let reader = try LibArchiveReader.open(fd: input.fd, path: archive)
+        var checker = EntryChecker(manifest: manifest, options: options)
+        let hasher = SHA256Hasher()
+        while let header = try reader.nextHeader() {
+            let entry = try checker.check(header)
+            guard entry.type == .file else {
+                try extractor?.create(entry)
+                continue
+            }
+            let output = try extractor?.createFile(entry)
+            var position: Int64 = 0
+            try reader.readData(name: entry.path) { (offset, block) throws(SnapshotError) in
+                if offset > position { ZeroBytes.feed(offset - position, to: hasher) }
+                if offset < position || offset + Int64(block.count) > entry.size {
+                    throw .manifestMismatch(entry: entry.path, reason: .size(expected: entry.size, actual: max(position, offset + Int64(block.count))))
+                }
+                hasher.update(block)
+                try output?.write(block, at: offset)
+                position = offset + Int64(block.count)
+            }
+            if position < entry.size { ZeroBytes.feed(entry.size - position, to: hasher) }
+            try checker.checkContent(entry, size: header.size, digest: hasher.finalize())
+            if let output { try extractor?.finishFile(output, entry) }
+        }
+        try checker.finish()
+    }
+}
+
+/// Zeros for the holes of sparse files, which libarchive skips but the digest covers.
+enum ZeroBytes {
+    private static let block = UnsafeRawBufferPointer(UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16).initializeMemory(as: UInt8.self, repeating: 0))
+
+    static func feed(_ count: Int64, to hasher: SHA256Hasher) {
+        var left = count
+        while left > 0 {
+            let n = Int(min(left, Int64(block.count)))
+            hasher.update(UnsafeRawBufferPointer(rebasing: block[..<n]))
+            left -= Int64(n)
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+import TBStore
+@testable import TBSnapshot
+
+/// One member of a hand-made tar: name, type (file, dir, symlink, hardlink, char, fifo),
+/// mode, and content or link target.
+struct Member {
+    var name: String
+    var type = "file"
+    var mode = 0o644
+    var value = ""
+}
+
+/// Writes `members` as a tar with python3's tarfile, which writes what it is told.
+func makeTar(_ path: String, _ members: [Member]) throws {
+    let script = """
+    import io, json, sys, tarfile
+    types = {"file": tarfile.REGTYPE, "dir": tarfile.DIRTYPE, "symlink": tarfile.SYMTYPE,
+             "hardlink": tarfile.LNKTYPE, "char": tarfile.CHRTYPE, "fifo": tarfile.FIFOTYPE}
+    with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as tar:
+        for m in json.loads(sys.argv[2]):
+            info = tarfile.TarInfo(m["name"])
+            info.type = types[m["type"]]
+            info.mode = m["mode"]
+            data = None
+            if m["type"] == "file":
+                data = m["value"].encode()
+                info.size = len(data)
+            elif m["type"] in ("symlink", "hardlink"):
+                info.linkname = m["value"]
+            elif m["type"] == "char":
+                info.devmajor, info.devminor = 1, 3
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    """
+    let json = "[" + members.map { m in
+        let fields = [("name", m.name), ("type", m.type), ("value", m.value)].map { "\"\($0.0)\": \"\($0.1.replacingOccurrences(of: "\n", with: "\\n"))\"" }
+        return "{" + fields.joined(separator: ", ") + ", \"mode\": \(m.mode)}"
+    }.joined(separator: ", ") + "]"
+    let result = try run("/usr/bin/python3", ["-c", script, path, json])
+    precondition(result.status == 0, "python3 tarfile: \(result.error)")
+}
+
+/// A manifest listing the harmless directories and symlinks of `members`, so that the
+/// archive gets as far as its hostile entry (safety rules run before the manifest lookup).
+func writeManifest(_ path: String, listing members: [Member]) {
+    let entries = members.compactMap { m -> ManifestEntry? in
+        switch m.type {
+        case "dir": return ManifestEntry(path: m.name, type: .directory, mode: UInt32(m.mode))
+        case "symlink" where !m.value.hasPrefix("/"): return ManifestEntry(path: m.name, type: .symlink, mode: UInt32(m.mode), linkTarget: m.value)
+        default: return nil
+        }
+    }
+    let sorted = entries.sorted { EntryPath.precedes($0.path, $1.path) }
+    writeFile(path, Manifest(format: .tar, mtime: 0, owners: .normalize, roots: [], entries: sorted).encoded())
+}
+
+@Suite struct HostileArchiveTests {
+    static let cases: [(String, [Member], SnapshotError)] = [
+        ("absolute", [Member(name: "/tmp/tbmake-snapshot-evil", value: "x")],
+         .unsafeEntry(entry: "/tmp/tbmake-snapshot-evil", reason: .absolutePath)),
+        ("dotdot", [Member(name: "../escape", value: "x")],
+         .unsafeEntry(entry: "../escape", reason: .parentComponent)),
+        ("symlink to /etc then through it", [Member(name: "etc", type: "symlink", mode: 0o777, value: "/etc"),
+                                             Member(name: "etc/tbmake-pwned", value: "x")],
+         .unsafeEntry(entry: "etc", reason: .symlinkEscapes(target: "/etc"))),
+        ("symlink climbing out", [Member(name: "a", type: "dir", mode: 0o755), Member(name: "a/up", type: "symlink", mode: 0o777, value: "../../x")],
+         .unsafeEntry(entry: "a/up", reason: .symlinkEscapes(target: "../../x"))),
+        ("symlink climbing through another", [Member(name: "a", type: "dir", mode: 0o755),
+                                              Member(name: "a/l", type: "symlink", mode: 0o777, value: ".."),
+                                              Member(name: "deep", type: "symlink", mode: 0o777, value: "a/l/..")],
+         .unsafeEntry(entry: "deep", reason: .symlinkEscapes(target: "a/l/.."))),
+        ("write through an inside symlink", [Member(name: "sub", type: "dir", mode: 0o755),
+                                             Member(name: "link", type: "symlink", mode: 0o777, value: "sub"),
+                                             Member(name: "link/x", value: "x")],
+         .unsafeEntry(entry: "link/x", reason: .throughSymlink(link: "link"))),
+        ("hard link to /etc/passwd", [Member(name: "passwd", type: "hardlink", value: "/etc/passwd")],
+         .unsafeEntry(entry: "passwd", reason: .hardLink(target: "/etc/passwd"))),
+        ("device node", [Member(name: "null", type: "char", mode: 0o666)],
+         .unsafeEntry(entry: "null", reason: .device(type: "character device"))),
+        ("fifo", [Member(name: "pipe", type: "fifo", mode: 0o600)],
+         .unsafeEntry(entry: "pipe", reason: .device(type: "FIFO"))),
+        ("setuid", [Member(name: "bin", type: "dir", mode: 0o755), Member(name: "bin/su", mode: 0o4755, value: "#!/bin/sh\n")],
+         .unsafeEntry(entry: "bin/su", reason: .setuid(mode: 0o4755))),
+    ]
+
+    @Test(arguments: 0..<cases.count)
+    func hostileArchiveIsRefusedAndDestinationUntouched(index: Int) throws {
+        let (name, members, expected) = Self.cases[index]
+        let work = TemporaryDirectory()
+        let archive = work.file("hostile.tar"), manifest = work.file("hostile.manifest")
+        try makeTar(archive, members)
+        writeManifest(manifest, listing: members)
+        let destination = work.file("dest")
+        makeDirectory(destination)
+        writeFile(destination + "/existing", "keep")
+        let before = listing(destination)
+        for verifyFirst in [true, false] {
+            #expect(throws: expected, "\(name)") {
+                try Snapshot.importArchive(archive: archive, manifest: manifest, into: destination, options: ImportOptions(verifyFirst: verifyFirst))
+            }
+            #expect(listing(destination) == before, "\(name)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/tbmake-snapshot-evil"))
+        #expect(!FileManager.default.fileExists(atPath: "/etc/tbmake-pwned"))
+        #expect(!FileManager.default.fileExists(atPath: work.path + "/escape"))
+    }
+
+    @Test func truncatedArchiveIsRefusedAndDestinationUntouched() throws {
+        let work = TemporaryDirectory()
+        let source = work.file("mn")
+        makeDirectory(source)
+        makeManagementNode(source)
+        for format in SnapshotFormat.allCases {
+            let archive = work.file("snap.\(format.fileExtension)"), manifest = work.file("snap.manifest")
+            _ = try Snapshot.export(SnapshotSpec(root: source, paths: managementNodePaths, format: format), archive: archive, manifest: manifest)
+            let size = fileBytes(archive).count
+            #expect(truncate(archive, off_t(size / 2)) == 0)
+            let destination = work.file("dest-\(format.rawValue)")
+            makeDirectory(destination)
+            writeFile(destination + "/existing", "keep")
+            for verifyFirst in [true, false] {
+                do {
+                    _ = try Snapshot.importArchive(archive: archive, manifest: manifest, into: destination, options: ImportOptions(verifyFirst: verifyFirst))
+                    Issue.record("truncated \(format) archive was imported")
+                } catch {
+                    switch error {
+                    case .archive(_, let path, let message):
+                        #expect(path == archive)
+                        #expect(!message.isEmpty)
+                    case .manifestMismatch(_, .missingFromArchive):
+                        break
+                    default:
+                        Issue.record("unexpected error \(error)")
+                    }
+                }
+                #expect(listing(destination) == ["existing file 0644 4 " + SHA256.digest("keep").hex])
+            }
+        }
+    }
+
+    @Test func changedDigestInManifestIsRefusedAndDestinationUntouched() throws {
+        let work = TemporaryDirectory()
+        let source = work.file("mn")
+        makeDirectory(source)
+        makeManagementNode(source)
+        let archive = work.file("snap.tar.gz"), manifestPath = work.file("snap.manifest")
+        let manifest = try Snapshot.export(SnapshotSpec(root: source, paths: managementNodePaths), archive: archive, manifest: manifestPath)
+        let victim = manifest.entry("etc/xcat/cfgloc")!
+        let forged = SHA256.digest("forged")
+        writeFile(manifestPath, String(decoding: fileBytes(manifestPath), as: UTF8.self).replacingOccurrences(of: victim.digest!.hex, with: forged.hex))
+        let destination = work.file("dest")
+        for verifyFirst in [true, false] {
+            #expect(throws: SnapshotError.manifestMismatch(entry: "etc/xcat/cfgloc", reason: .digest(expected: forged, actual: victim.digest!))) {
+                try Snapshot.importArchive(archive: archive, manifest: manifestPath, into: destination, options: ImportOptions(verifyFirst: verifyFirst))
+            }
+            #expect(!FileManager.default.fileExists(atPath: destination))
+        }
+        // An entry the manifest does not list.
+        var fewer = manifest
+        fewer.entries.removeAll { $0.path == "etc/dhcp/dhcpd.conf" }
+        writeFile(manifestPath, fewer.encoded())
+        #expect(throws: SnapshotError.manifestMismatch(entry: "etc/dhcp/dhcpd.conf", reason: .notInManifest)) {
+            try Snapshot.importArchive(archive: archive, manifest: manifestPath, into: destination)
+        }
+        #expect(!FileManager.default.fileExists(atPath: destination))
+    }
+}
