@@ -14,6 +14,12 @@ public enum BodyStatement: Hashable, Sendable {
     case put(from: Template, to: Template)
     case get(from: Template, to: Template)
     case use(rule: String, bindings: [Binding])
+    /// `foreach VAR in NODESPEC`: one instance of the target per node.
+    case foreach(variable: String, nodes: Template)
+    /// `parallel N`: at most N instances of a `foreach` target run at once.
+    case parallel(Int)
+    /// `steps A B C`: run these targets one after the other, in the written order.
+    case steps([Template])
 
     /// A rule parameter bound by `use RULE NAME=VALUE`.
     public struct Binding: Hashable, Sendable {
@@ -22,7 +28,7 @@ public enum BodyStatement: Hashable, Sendable {
     }
 
     /// The keywords a body line may start with, in the order the docs list them.
-    public static let keywords = ["host", "out", "state", "always", "nocache", "timeout", "retry", "env", "run", "put", "get", "use"]
+    public static let keywords = ["host", "out", "state", "always", "nocache", "timeout", "retry", "env", "run", "put", "get", "use", "foreach", "parallel", "steps"]
 }
 
 /// A body statement and where it was written.

@@ -64,6 +64,26 @@ extension Parser {
             let source = try Template.parse(from, at: restLoc)
             let destination = try Template.parse(to, at: restLoc.advanced(by: rest.utf8.distance(from: rest.startIndex, to: to.startIndex)))
             statement = keyword == "put" ? .put(from: source, to: destination) : .get(from: source, to: destination)
+        case "foreach":
+            try needsArgument()
+            let (variable, restPart) = rest.splitFirstWord()
+            guard !variable.isEmpty, variable.utf8.allSatisfy(Lexer.isNameByte), let inPart = restPart,
+                  inPart.text.hasPrefix("in ") || inPart.text == "in" else {
+                throw TargetfileError(restLoc, "expected 'foreach NAME in NODES'")
+            }
+            let specText = inPart.text.dropFirst(2).trimmingBlanks()
+            guard !specText.isEmpty else { throw TargetfileError(restLoc, "expected nodes after 'foreach \(variable) in'") }
+            let specOffset = inPart.offset + inPart.text.utf8.count - specText.utf8.count
+            statement = .foreach(variable: String(variable), nodes: try Template.parse(specText, at: restLoc.advanced(by: specOffset)))
+        case "parallel":
+            try needsArgument()
+            guard rest.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(rest), n >= 1, n <= 10000 else {
+                throw TargetfileError(restLoc, "invalid parallel limit '\(rest)': expected a whole number from 1")
+            }
+            statement = .parallel(n)
+        case "steps":
+            try needsArgument()
+            statement = .steps(try Parser.words(rest, from: 0, at: restLoc))
         case "use":
             try needsArgument()
             let (rule, bindingsPart) = rest.splitFirstWord()

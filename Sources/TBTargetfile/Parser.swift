@@ -68,6 +68,9 @@ struct Parser {
             case "host" where rest!.text.contains("="):
                 items.append(.host(try Parser.hostDeclaration(rest!.text, at: loc.advanced(by: rest!.offset))))
                 return
+            case "lock" where !rest!.text.contains(":"):
+                items.append(.lock(try Template.parse(rest!.text, at: loc.advanced(by: rest!.offset))))
+                return
             case "rule":
                 var rule = try Parser.ruleHeader(rest!.text, at: loc.advanced(by: rest!.offset))
                 rule.location = loc   // the `rule` keyword, whatever the blanks after it
@@ -128,7 +131,7 @@ struct Parser {
     static func hostDeclaration(_ text: Substring, at loc: SourceLocation) throws(TargetfileError) -> HostDeclaration {
         guard let eq = text.firstIndex(of: "=") else { throw TargetfileError(loc, "expected 'host NAME = local' or 'host NAME = ssh ADDRESS'") }
         let name = String(text[..<eq].trimmingBlanks())
-        guard !name.isEmpty, name.utf8.allSatisfy(Lexer.isNameByte) else {
+        guard !name.isEmpty, name.utf8.allSatisfy({ Lexer.isNameByte($0) || $0 == UInt8(ascii: "*") }) else {
             throw TargetfileError(loc, "invalid host name '\(name)'")
         }
         let valueOffset = text.utf8.distance(from: text.startIndex, to: text.index(after: eq))

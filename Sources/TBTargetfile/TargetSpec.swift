@@ -21,6 +21,14 @@ public struct TargetSpec: Hashable, Sendable {
     public var steps: [RecipeStepTemplate]
     /// Declared with prerequisites and no body (`all: a b c`): nothing of its own to run.
     public var isAggregate: Bool
+    /// `foreach VAR in NODES`: the variable each instance binds to its node…
+    public var foreachVariable: String?
+    /// …and the node spec (`$(NODES)`, `1-12 ~4-6`).
+    public var foreachNodes: Template?
+    /// `parallel N`: most instances running at once.
+    public var parallel: Int?
+    /// `steps A B C`: a sequence, whose targets run in this order; it has no recipe.
+    public var sequence: [Template] = []
 
     /// `env NAME=VALUE` in a body.
     public struct EnvironmentSetting: Hashable, Sendable {

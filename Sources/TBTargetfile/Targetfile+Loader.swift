@@ -8,6 +8,8 @@ extension Targetfile {
         var declarations: [TargetDeclaration] = []
         var declared: [String: SourceLocation] = [:]
         var firstMainTarget: String?
+        var lock: Template?
+        var hostPatterns: [HostDeclaration] = []
 
         init(readFile: @escaping (String) -> String?) { self.readFile = readFile }
 
@@ -29,7 +31,11 @@ extension Targetfile {
                 case .variable(let v):
                     if v.isDefault && variables[v.name] != nil { continue }
                     variables[v.name] = v
+                case .lock(let path):
+                    if lock != nil { throw TargetfileError(path.location, "only one 'lock' per Targetfile") }
+                    lock = path
                 case .host(let h):
+                    if h.name.contains("*") { hostPatterns.append(h) }
                     if let previous = hosts[h.name] {
                         throw TargetfileError(h.location, "host '\(h.name)' already declared at \(previous.location)")
                     }
@@ -59,8 +65,11 @@ extension Targetfile {
                 index[declaration.name] = targets.count
                 targets.append(try resolve(declaration))
             }
-            return Targetfile(path: path, variables: variables, hosts: hosts, rules: rules, targets: targets,
-                              targetIndex: index, defaultTarget: firstMainTarget ?? declarations.first?.name)
+            var targetfile = Targetfile(path: path, variables: variables, hosts: hosts, rules: rules, targets: targets,
+                                        targetIndex: index, defaultTarget: firstMainTarget ?? declarations.first?.name)
+            targetfile.lock = lock
+            targetfile.hostPatterns = hostPatterns
+            return targetfile
         }
 
         /// Takes the bodies of `use`d rules into the target; later singular settings win.
@@ -70,6 +79,12 @@ extension Targetfile {
                                   state: nil, always: false, timeout: nil, retry: 0, environment: [], steps: [],
                                   isAggregate: declaration.body.isEmpty)
             try apply(declaration.body, to: &spec, using: [])
+            if !spec.sequence.isEmpty && !spec.steps.isEmpty {
+                throw TargetfileError(declaration.location, "'\(spec.name)' has steps, so it cannot have a recipe of its own")
+            }
+            if spec.parallel != nil && spec.foreachVariable == nil {
+                throw TargetfileError(declaration.location, "'parallel' needs 'foreach' in '\(spec.name)'")
+            }
             return spec
         }
 
@@ -81,6 +96,12 @@ extension Targetfile {
                 case .state(let t): spec.state = t
                 case .always: spec.always = true
                 case .nocache: spec.noCache = true
+                case .foreach(let variable, let nodes):
+                    spec.foreachVariable = variable
+                    spec.foreachNodes = nodes
+                case .parallel(let n): spec.parallel = n
+                case .steps(let targets):
+                    spec.sequence += targets
                 case .timeout(let s): spec.timeout = s
                 case .retry(let n): spec.retry = n
                 case .env(let name, let value): spec.environment.append(.init(name: name, value: value))

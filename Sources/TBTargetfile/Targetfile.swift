@@ -11,6 +11,32 @@ public struct Targetfile: Sendable {
     public var targets: [TargetSpec]
     /// Index into `targets` by name.
     public var targetIndex: [String: Int]
+    /// `lock PATH`: a file tbmake locks for the whole of a run that may run recipes,
+    /// so that two runs of the pipeline never overlap.
+    public var lock: Template?
+    /// Host declarations whose name holds `*` (`host fit* = local`), in order.
+    public var hostPatterns: [HostDeclaration] = []
+
+    /// The declaration of host `name`: its own, else the first pattern it matches.
+    public func host(named name: String) -> HostDeclaration? {
+        if let exact = hosts[name] { return exact }
+        return hostPatterns.first { Targetfile.matches(pattern: $0.name, name) }
+    }
+
+    /// `*` matches any run of characters.
+    static func matches(pattern: String, _ name: String) -> Bool {
+        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false)
+        guard parts.count > 1 else { return pattern == name }
+        var rest = Substring(name)
+        guard rest.hasPrefix(parts[0]) else { return false }
+        rest = rest.dropFirst(parts[0].count)
+        for (i, part) in parts.enumerated().dropFirst() {
+            if i == parts.count - 1 { return rest.hasSuffix(part) && rest.count >= part.count }
+            guard let range = rest.firstRange(of: part) else { return false }
+            rest = rest[range.upperBound...]
+        }
+        return true
+    }
 
     /// The target tbmake runs when none is named: the first one of the main file,
     /// else the first one of any included file.

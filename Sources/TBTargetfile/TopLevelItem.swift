@@ -1,6 +1,8 @@
 /// One top-level statement of a single Targetfile, before includes are followed.
 enum TopLevelItem {
     case include(Template)
+    /// `lock PATH`: a file locked for the whole run.
+    case lock(Template)
     case variable(VariableDefinition)
     case host(HostDeclaration)
     case rule(RuleDeclaration)

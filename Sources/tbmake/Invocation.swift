@@ -44,7 +44,7 @@ struct Invocation {
         } catch let error as EngineError {
             throw Stop(message: error.description, exitStatus: 2)
         }
-        try checkHosts(targetfile, graph)
+        try HostTable(targetfile: targetfile, projectDirectory: projectDirectory).checkSupported(graph.hostsUsed)
         if command.validateOnly {
             Terminal.out("\(command.file): OK, \(targetfile.targets.count) targets\n")
             return 0
@@ -73,11 +73,9 @@ struct Invocation {
             try? fileSystem.createDirectory(".tbmake/logs")
             options.logDirectory = ".tbmake/logs"
         }
-        var executors: [String: Executor] = [:]
-        let implicit = LocalExecutor(hostName: "local", projectDirectory: projectDirectory, sandboxed: false)
-        for (name, _) in targetfile.hosts {
-            executors[name] = LocalExecutor(hostName: name, projectDirectory: projectDirectory, sandboxed: true)
-        }
+        let hosts = HostTable(targetfile: targetfile, projectDirectory: projectDirectory)
+        let pipelineLock = options.dryRun ? nil : try acquirePipelineLock(targetfile, graph)
+        defer { withExtendedLifetime(pipelineLock) {} }
         let human = HumanObserver(dryRun: command.dryRun, explain: command.explain,
                                   nameWidth: graph.targetNames.map(\.count).max() ?? 0)
         let jsonObserver = command.json ? JSONObserver() : nil
@@ -87,10 +85,10 @@ struct Invocation {
         let cache = try openCache()
         let cacheBound = try CacheSettings.maxSize(option: command.cacheMaxSize)
         let build = Build(graph: graph, options: options, store: log, fileSystem: fileSystem, observer: observer,
-                          cache: cache, executorFor: { name in name.flatMap { executors[$0] } ?? implicit })
+                          cache: cache, executorFor: hosts.executor(for:))
         // Freed by the process's exit: tearing down a graph of 10,000 targets object by
         // object costs more than deciding that none of them must run.
-        retainedUntilExit.append(contentsOf: [targetfile, graph, log, fileSystem, build, executors] as [Any])
+        retainedUntilExit.append(contentsOf: [targetfile, graph, log, fileSystem, build, hosts] as [Any])
         let summary: BuildSummary
         do { summary = try build.run() } catch {
             throw Stop(message: "\(error)", exitStatus: 1)
@@ -124,6 +122,22 @@ struct Invocation {
         try CacheSettings.open(option: command.cacheDirectory)
     }
 
+    /// The Targetfile's `lock PATH`, held until the run ends: a second run of the
+    /// pipeline fails at once, naming the holder.
+    private func acquirePipelineLock(_ targetfile: Targetfile, _ graph: BuildGraph) throws -> DirectoryLock? {
+        guard let template = targetfile.lock else { return nil }
+        let path: String
+        do { path = try graph.expandTopLevel(template) } catch {
+            throw Stop(message: "\(error)", exitStatus: 2)
+        }
+        do { return try DirectoryLock.acquire(path: path) } catch let StoreError.locked(_, pid) {
+            let holder = pid.map { "process \($0)" } ?? "another process"
+            throw Stop(message: "the pipeline is already running: \(path) is locked by \(holder) (\(template.location))", exitStatus: 1)
+        } catch {
+            throw Stop(message: "cannot lock \(path): \(error)", exitStatus: 1)
+        }
+    }
+
     private func loadTargetfile() throws -> Targetfile {
         do {
             return try Targetfile.load(path: command.file, readFile: Invocation.readFile)
@@ -138,7 +152,8 @@ struct Invocation {
     private func requestedTargets(_ targetfile: Targetfile) throws -> [String] {
         let named = command.targets
         if !named.isEmpty {
-            for name in named where targetfile.targetIndex[name] == nil {
+            for name in named where targetfile.targetIndex[name] == nil
+                && BuildGraph.instanceBase(of: name, in: targetfile) == nil {
                 throw Stop(message: "no target named '\(name)' in \(command.file) (see tbmake --list)", exitStatus: 2)
             }
             return named
@@ -147,15 +162,6 @@ struct Invocation {
             throw Stop(message: "\(command.file) declares no target", exitStatus: 2)
         }
         return [first]
-    }
-
-    /// ssh hosts arrive with the ssh executor; until then a target on one is an error.
-    private func checkHosts(_ targetfile: Targetfile, _ graph: BuildGraph) throws {
-        for name in graph.hostsUsed {
-            if let host = targetfile.hosts[name], case .ssh = host.kind {
-                throw Stop(message: "\(host.location): ssh hosts are not supported by this version of tbmake yet (host '\(name)')", exitStatus: 2)
-            }
-        }
     }
 
     private func printList(_ targetfile: Targetfile) {

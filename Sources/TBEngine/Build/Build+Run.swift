@@ -26,9 +26,18 @@ extension Build {
             if let slash = final.lastIndex(of: "/") { try? fileSystem.createDirectory(String(final[..<slash])) }
         }
         let begin = ContinuousClock.now
+        // The instances of a fan-out share one deadline, as the imaging tools' global timeout.
+        var deadline: ContinuousClock.Instant?
+        if let group = node.group {
+            runningInGroup[group, default: 0] += 1
+            if let timeout = node.spec.timeout {
+                deadline = groupDeadlines[group] ?? begin + .milliseconds(Int64(timeout * 1000))
+                groupDeadlines[group] = deadline
+            }
+        }
         let fileSystem = self.fileSystem
         Worker.spawn {
-            let failure = RecipeRunner.run(prepared.recipe, on: prepared.executor, log: log) {
+            let failure = RecipeRunner.run(prepared.recipe, on: prepared.executor, log: log, deadline: deadline) {
                 for (temporary, _) in prepared.temporaryOuts { fileSystem.removeFile(temporary) }
             }
             let elapsed = ContinuousClock.now - begin
@@ -43,6 +52,7 @@ extension Build {
     func finish(_ completion: Completion) throws {
         let index = completion.index
         let node = graph.nodes[index]
+        if let group = node.group { runningInGroup[group, default: 1] -= 1 }
         var failure = completion.failure?.message
         var outputs: [OutputRecord] = []
         if failure == nil {

@@ -37,6 +37,10 @@ public final class Build {
     var startedCount = 0
     var totalWithRecipe = 0
     var stopping = false
+    /// Instances of each `foreach` target running now, against its `parallel` limit.
+    var runningInGroup: [String: Int] = [:]
+    /// The one deadline of each `foreach` target's fan-out, set when its first instance starts.
+    var groupDeadlines: [String: ContinuousClock.Instant] = [:]
 
     /// - Parameter executorFor: the executor of a host name (nil: the implicit local host).
     /// - Parameter cache: the artifact cache, or nil to run without one.
@@ -52,8 +56,8 @@ public final class Build {
         states = Array(repeating: NodeState(), count: graph.nodes.count)
         dependents = Array(repeating: [], count: graph.nodes.count)
         for node in graph.nodes {
-            states[node.index].pendingDependencies = node.dependencies.count
-            for d in node.dependencies { dependents[d].append(node.index) }
+            states[node.index].pendingDependencies = node.dependencies.count + node.after.count
+            for d in node.dependencies + node.after { dependents[d].append(node.index) }
             if !node.spec.isAggregate { totalWithRecipe += 1 }
         }
     }
@@ -61,7 +65,7 @@ public final class Build {
     /// Runs to the end and says what happened. Throws only for errors that concern the
     /// whole run (a trace that cannot be written).
     public func run() throws -> BuildSummary {
-        var ready = graph.nodes.filter { $0.dependencies.isEmpty }.map(\.index)
+        var ready = graph.nodes.filter { $0.dependencies.isEmpty && $0.after.isEmpty }.map(\.index)
         var queued: [(Int, PreparedRun)] = []
         var running = 0
         let completions = CompletionQueue<Completion>()
@@ -76,8 +80,9 @@ public final class Build {
                     ready += release(index)
                 }
             }
-            while running < max(1, options.jobs) && !queued.isEmpty && !stopping {
-                let (index, prepared) = queued.removeFirst()
+            while running < max(1, options.jobs) && !stopping,
+                  let position = queued.firstIndex(where: { mayStart($0.0) }) {
+                let (index, prepared) = queued.remove(at: position)
                 start(index, prepared, into: completions)
                 running += 1
             }
@@ -102,6 +107,13 @@ public final class Build {
         }
         summary.blocked = states.filter { $0.status == .blocked || $0.status == .waiting }.count
         return summary
+    }
+
+    /// Whether node `index` may start now: its `foreach` target's `parallel` limit allows.
+    private func mayStart(_ index: Int) -> Bool {
+        let node = graph.nodes[index]
+        guard let group = node.group, let limit = node.spec.parallel else { return true }
+        return runningInGroup[group, default: 0] < limit
     }
 
     /// Marks `index` settled and returns the dependents that became ready.

@@ -1,4 +1,12 @@
+import TBTargetfile
+
 extension BuildGraph {
+    /// Expands a template of the Targetfile's top level (no target's own names).
+    public func expandTopLevel(_ template: Template) throws -> String {
+        var scope = Scope(variables: variables)
+        return try scope.expand(template)
+    }
+
     /// Hosts named by the targets of the graph (the implicit local host excluded).
     public var hostsUsed: Set<String> { Set(nodes.compactMap(\.host)) }
 

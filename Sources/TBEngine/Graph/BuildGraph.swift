@@ -26,7 +26,9 @@ public final class BuildGraph {
         self.variables = Variables(definitions: targetfile.variables, overrides: overrides, environment: environment)
         self.fileSystem = fileSystem
         for name in requested {
-            guard targetfile.targetIndex[name] != nil else { throw EngineError.unknownTarget(name) }
+            guard targetfile.targetIndex[name] != nil || BuildGraph.instanceBase(of: name, in: targetfile) != nil else {
+                throw EngineError.unknownTarget(name)
+            }
         }
         for name in requested {
             roots.append(try add(name))
@@ -38,15 +40,32 @@ public final class BuildGraph {
 
     func node(named name: String) -> Node? { nodeIndex[name].map { nodes[$0] } }
 
-    /// Adds `name` and, first, everything it depends on (the graph is acyclic here).
-    private func add(_ name: String) throws -> Int {
+    /// Adds target `name` (or one instance, `name@node`) and, first, everything it
+    /// depends on. A `foreach` target becomes one node per instance plus an aggregate of
+    /// them under its own name; a sequence, an aggregate of its steps run in order.
+    func add(_ name: String) throws -> Int {
         if let existing = nodeIndex[name] { return existing }
-        let spec = targetfile[target: name]!
         if let start = addPath.firstIndex(of: name) {
             let cycle = addPath[start...] + [name]
-            throw TargetfileError(targetfile[target: addPath[start]]!.location,
+            let first = addPath[start]
+            throw TargetfileError((targetfile[target: first] ?? targetfile[target: BuildGraph.instanceBase(of: first, in: targetfile)!])!.location,
                                   "dependency cycle: \(cycle.joined(separator: " -> "))")
         }
+        if let base = BuildGraph.instanceBase(of: name, in: targetfile), targetfile.targetIndex[name] == nil {
+            let node = String(name[name.index(after: name.lastIndex(of: "@")!)...])
+            return try add(spec: instance(of: targetfile[target: base]!, node: node))
+        }
+        let spec = targetfile[target: name]!
+        if spec.foreachVariable == nil && spec.sequence.isEmpty { return try add(spec: spec) }
+        addPath.append(name)
+        defer { addPath.removeLast() }
+        return spec.foreachVariable != nil ? try addFanOut(spec) : try addSequence(spec)
+    }
+
+    /// Adds a node for `spec`, whose own name must not be taken yet.
+    func add(spec: TargetSpec, group: String? = nil) throws -> Int {
+        let name = spec.name
+        if let existing = nodeIndex[name] { return existing }
         addPath.append(name)
         defer { addPath.removeLast() }
         var scope = Scope(variables: variables)
@@ -55,20 +74,21 @@ public final class BuildGraph {
         var inputs: [String: FileStat] = [:]
         for template in spec.prerequisites {
             let word = try scope.expand(template)
-            if targetfile.targetIndex[word] != nil {
+            if targetfile.targetIndex[word] != nil || BuildGraph.instanceBase(of: word, in: targetfile) != nil {
                 dependencies.insert(try add(word))
             } else {
                 try addInputs(word, at: template.location, to: &inputs)
             }
         }
         let node = Node(index: nodes.count, spec: spec)
+        node.group = group
         node.dependencies = dependencies.sorted { nodes[$0].name < nodes[$1].name }
         node.inputs = inputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         node.outs = try spec.outs.map { try scope.expand($0) }
         node.state = try spec.state.map { try scope.expand($0) }
         if let host = spec.host {
             let hostName = try scope.expand(host)
-            guard hostName == "local" || targetfile.hosts[hostName] != nil else {
+            guard hostName == "local" || targetfile.host(named: hostName) != nil else {
                 throw TargetfileError(host.location, "unknown host '\(hostName)' (declare it with 'host \(hostName) = local' or '= ssh ADDRESS')")
             }
             node.host = hostName == "local" ? nil : hostName

@@ -18,6 +18,11 @@ final class Node {
     var host: String?
     /// Project variables used while expanding prerequisites, outs, state and host.
     var usedVariables: [String: String] = [:]
+    /// Nodes that must be settled before this one starts, without being part of its key
+    /// (the step before it in a sequence).
+    var after: [Int] = []
+    /// For an instance of a `foreach` target: that target's name.
+    var group: String?
 
     init(index: Int, spec: TargetSpec) {
         self.index = index

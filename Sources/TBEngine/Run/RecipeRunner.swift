@@ -8,7 +8,9 @@ enum RecipeRunner {
 
     /// - Parameter beforeEachAttempt: clears what a failed attempt may have left (its
     ///   temporary outputs), so that each attempt starts from the same place.
-    static func run(_ recipe: Recipe, on executor: Executor, log: RecipeLog,
+    /// - Parameter deadline: one deadline for every attempt (a fan-out's); without it,
+    ///   each attempt gets the recipe's own timeout.
+    static func run(_ recipe: Recipe, on executor: Executor, log: RecipeLog, deadline: ContinuousClock.Instant? = nil,
                     beforeEachAttempt: () -> Void) -> Failure? {
         var failure: Failure?
         for attempt in 0...recipe.retry {
@@ -16,7 +18,8 @@ enum RecipeRunner {
             if attempt > 0 {
                 log.write("tbmake: attempt \(attempt + 1) of \(recipe.retry + 1)\n")
             }
-            failure = runOnce(recipe, on: executor, log: log)
+            let attemptDeadline = deadline ?? recipe.timeout.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
+            failure = runOnce(recipe, on: executor, log: log, deadline: attemptDeadline)
             if failure == nil { return nil }
             log.write("tbmake: \(failure!.message)\n")
         }
@@ -26,8 +29,8 @@ enum RecipeRunner {
         return failure
     }
 
-    private static func runOnce(_ recipe: Recipe, on executor: Executor, log: RecipeLog) -> Failure? {
-        let deadline = recipe.timeout.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
+    private static func runOnce(_ recipe: Recipe, on executor: Executor, log: RecipeLog,
+                                deadline: ContinuousClock.Instant?) -> Failure? {
         let environment = Dictionary(recipe.environment.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
         for step in recipe.steps {
             log.write("$ \(step)\n")

@@ -10,6 +10,8 @@ final class HumanObserver: BuildObserver {
     /// Width of the name column in dry-run listings.
     let nameWidth: Int
     private var statusShown = false
+    /// Instances of `foreach` targets (`load-image@fit03`), for the table at the end.
+    private var instances: [(target: String, node: String, status: String, durationMs: Int64?)] = []
 
     init(dryRun: Bool, explain: Bool, nameWidth: Int) {
         self.dryRun = dryRun
@@ -19,6 +21,9 @@ final class HumanObserver: BuildObserver {
     }
 
     func decided(_ target: String, _ decision: Decision) {
+        if !dryRun, decision.action != .run, let (base, node) = HumanObserver.instance(target) {
+            instances.append((base, node, decision.action == .restore ? "restored" : "skipped", nil))
+        }
         if dryRun {
             let action = decision.action == .run ? "run " : decision.action == .restore ? "restore" : "skip"
             let padded = target + String(repeating: " ", count: max(0, nameWidth - target.count))
@@ -54,6 +59,9 @@ final class HumanObserver: BuildObserver {
     }
 
     func finished(_ target: String, _ result: TargetResult) {
+        if let (base, node) = HumanObserver.instance(target) {
+            instances.append((base, node, result.status.rawValue, result.durationMs))
+        }
         guard result.status == .failed else { return }
         clearStatus()
         var text = "tbmake: \(target) failed: \(result.failure ?? "unknown error")\n"
@@ -64,6 +72,7 @@ final class HumanObserver: BuildObserver {
 
     func summary(_ s: BuildSummary, seconds: Double) {
         clearStatus()
+        printInstanceTable()
         if dryRun {
             if s.wouldRun == 0 && s.restored == 0 {
                 Terminal.out("tbmake: nothing to do, everything is up to date\n")
@@ -84,6 +93,29 @@ final class HumanObserver: BuildObserver {
         if s.blocked > 0 { parts.append("not run \(s.blocked)") }
         let time = (seconds * 10).rounded() / 10
         Terminal.out("tbmake: \(parts.joined(separator: ", ")) in \(time)s\n")
+    }
+
+    /// `load-image@fit03` → ("load-image", "fit03").
+    static func instance(_ target: String) -> (String, String)? {
+        guard let at = target.lastIndex(of: "@") else { return nil }
+        return (String(target[..<at]), String(target[target.index(after: at)...]))
+    }
+
+    /// One row per instance: node, status, duration — the node × status table of a fan-out.
+    private func printInstanceTable() {
+        guard !instances.isEmpty else { return }
+        var text = ""
+        for base in Set(instances.map(\.target)).sorted() {
+            let rows = instances.filter { $0.target == base }.sorted { $0.node < $1.node }
+            let counts = Dictionary(grouping: rows, by: \.status).mapValues(\.count)
+            text += "\(base): " + counts.keys.sorted().map { "\(counts[$0]!) \($0)" }.joined(separator: ", ") + "\n"
+            let width = rows.map(\.node.count).max() ?? 0
+            for row in rows {
+                let time = row.durationMs.map { "  \((Double($0) / 100).rounded() / 10)s" } ?? ""
+                text += "  \(row.node.padding(width))  \(row.status.padding(7))\(time)\n"
+            }
+        }
+        Terminal.out(text)
     }
 
     private func clearStatus() {
