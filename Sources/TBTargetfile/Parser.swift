@@ -68,8 +68,9 @@ struct Parser {
             case "host" where rest!.text.contains("="):
                 items.append(.host(try Parser.hostDeclaration(rest!.text, at: loc.advanced(by: rest!.offset))))
                 return
-            case "lock" where !rest!.text.contains(":"):
-                items.append(.lock(try Template.parse(rest!.text, at: loc.advanced(by: rest!.offset))))
+            case "lock" where !rest!.text.contains(":"), "inventory" where !rest!.text.contains(":"):
+                let path = try Template.parse(rest!.text, at: loc.advanced(by: rest!.offset))
+                items.append(word == "lock" ? .lock(path) : .inventory(path))
                 return
             case "rule":
                 var rule = try Parser.ruleHeader(rest!.text, at: loc.advanced(by: rest!.offset))

@@ -9,6 +9,7 @@ extension Targetfile {
         var declared: [String: SourceLocation] = [:]
         var firstMainTarget: String?
         var lock: Template?
+        var inventory: Template?
         var hostPatterns: [HostDeclaration] = []
 
         init(readFile: @escaping (String) -> String?) { self.readFile = readFile }
@@ -31,6 +32,9 @@ extension Targetfile {
                 case .variable(let v):
                     if v.isDefault && variables[v.name] != nil { continue }
                     variables[v.name] = v
+                case .inventory(let path):
+                    if inventory != nil { throw TargetfileError(path.location, "only one 'inventory' per Targetfile") }
+                    inventory = path
                 case .lock(let path):
                     if lock != nil { throw TargetfileError(path.location, "only one 'lock' per Targetfile") }
                     lock = path
@@ -68,6 +72,7 @@ extension Targetfile {
             var targetfile = Targetfile(path: path, variables: variables, hosts: hosts, rules: rules, targets: targets,
                                         targetIndex: index, defaultTarget: firstMainTarget ?? declarations.first?.name)
             targetfile.lock = lock
+            targetfile.inventory = inventory
             targetfile.hostPatterns = hostPatterns
             return targetfile
         }

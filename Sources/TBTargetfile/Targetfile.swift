@@ -14,6 +14,9 @@ public struct Targetfile: Sendable {
     /// `lock PATH`: a file tbmake locks for the whole of a run that may run recipes,
     /// so that two runs of the pipeline never overlap.
     public var lock: Template?
+    /// `inventory PATH`: a JSON inventory of the testbed's nodes (hostname, ip, mac per
+    /// interface), whose fields recipes read as `$(node.control.mac)`.
+    public var inventory: Template?
     /// Host declarations whose name holds `*` (`host fit* = local`), in order.
     public var hostPatterns: [HostDeclaration] = []
 

@@ -3,6 +3,8 @@ enum TopLevelItem {
     case include(Template)
     /// `lock PATH`: a file locked for the whole run.
     case lock(Template)
+    /// `inventory PATH`: the testbed's JSON inventory of nodes.
+    case inventory(Template)
     case variable(VariableDefinition)
     case host(HostDeclaration)
     case rule(RuleDeclaration)

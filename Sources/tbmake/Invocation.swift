@@ -36,8 +36,10 @@ struct Invocation {
         let requested = command.validateOnly ? targetfile.targets.map(\.name) : try requestedTargets(targetfile)
         let graph: BuildGraph
         do {
-            graph = try BuildGraph(targetfile: targetfile, requested: requested, overrides: try command.overrides(),
+            let overrides = try nodeOverrides(targetfile, try command.overrides())
+            graph = try BuildGraph(targetfile: targetfile, requested: requested, overrides: overrides,
                                    environment: Invocation.environment(),
+                                   inventory: try loadInventory(targetfile, overrides),
                                    fileSystem: DiskFileSystem(digests: DigestCache()))
         } catch let error as TargetfileError {
             throw Stop(message: error.description, exitStatus: 2)
@@ -120,6 +122,32 @@ struct Invocation {
     /// directories appear with the first object.
     func openCache() throws -> ContentStore {
         try CacheSettings.open(option: command.cacheDirectory)
+    }
+
+    /// `-a`: NODES becomes ALL_NODES followed by the NODES given (`NODES='~4'` → all but 4).
+    private func nodeOverrides(_ targetfile: Targetfile, _ overrides: [String: String]) throws -> [String: String] {
+        guard command.allNodes else { return overrides }
+        let all: String
+        if let given = overrides["ALL_NODES"] { all = given } else if let definition = targetfile.variables["ALL_NODES"] {
+            all = try BuildGraph.expandTopLevel(definition.value, of: targetfile, overrides: overrides,
+                                                environment: Invocation.environment())
+        } else {
+            throw Stop(message: "-a needs ALL_NODES: define it in \(command.file) (ALL_NODES ?= 1-37)", exitStatus: 2)
+        }
+        var result = overrides
+        result["NODES"] = [all, overrides["NODES"] ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
+        return result
+    }
+
+    /// `--inventory FILE`, else the Targetfile's `inventory PATH`, else none.
+    private func loadInventory(_ targetfile: Targetfile, _ overrides: [String: String]) throws -> [String: [String: String]] {
+        let path: String
+        if let given = command.inventory { path = given } else if let template = targetfile.inventory {
+            path = try BuildGraph.expandTopLevel(template, of: targetfile, overrides: overrides, environment: Invocation.environment())
+        } else {
+            return [:]
+        }
+        return try Inventory.load(path: path)
     }
 
     /// The Targetfile's `lock PATH`, held until the run ends: a second run of the

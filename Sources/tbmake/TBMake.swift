@@ -69,6 +69,12 @@ struct TBMake: ParsableCommand {
     @Flag(name: .customLong("no-restore"), help: "Run targets instead of restoring their outputs from the cache (outputs are still stored).")
     var noRestore = false
 
+    @Flag(name: [.customShort("a"), .customLong("all")], help: "Add the nodes of ALL_NODES to NODES (tbmake -a load-image NODES='~4': all nodes but 4).")
+    var allNodes = false
+
+    @Option(help: ArgumentHelp("Read the testbed's nodes from FILE (JSON), over the Targetfile's 'inventory'.", valueName: "FILE"))
+    var inventory: String?
+
     @Flag(help: "Print the reason each target runs.")
     var explain = false
 

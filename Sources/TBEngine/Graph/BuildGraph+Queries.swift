@@ -7,6 +7,13 @@ extension BuildGraph {
         return try scope.expand(template)
     }
 
+    /// The same, before there is a graph (for what the graph needs, as the inventory).
+    public static func expandTopLevel(_ template: Template, of targetfile: Targetfile,
+                                      overrides: [String: String], environment: [String: String]) throws -> String {
+        var scope = Scope(variables: Variables(definitions: targetfile.variables, overrides: overrides, environment: environment))
+        return try scope.expand(template)
+    }
+
     /// Hosts named by the targets of the graph (the implicit local host excluded).
     public var hostsUsed: Set<String> { Set(nodes.compactMap(\.host)) }
 

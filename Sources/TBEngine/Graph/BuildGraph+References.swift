@@ -34,6 +34,9 @@ extension BuildGraph {
         if node.spec.parameters[name] != nil || variables.overrides[name] != nil || variables.definitions[name] != nil {
             return
         }
+        if let dot = name.firstIndex(of: "."), node.spec.parameters[String(name[..<dot])] != nil {
+            return   // an inventory field of the node a parameter names; checked when expanded
+        }
         if let dot = name.lastIndex(of: ".") {
             let target = String(name[..<dot])
             if node.dependencies.contains(where: { nodes[$0].name == target }) { return }

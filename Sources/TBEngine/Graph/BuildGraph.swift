@@ -20,10 +20,13 @@ public final class BuildGraph {
     /// - Parameters:
     ///   - overrides: `NAME=value` from the command line.
     ///   - environment: the process environment (overrides `?=` definitions).
+    ///   - inventory: the testbed's nodes, node name → field (`control.mac`) → value.
     public init(targetfile: Targetfile, requested: [String], overrides: [String: String],
-                environment: [String: String], fileSystem: FileSystem) throws {
+                environment: [String: String], inventory: [String: [String: String]] = [:],
+                fileSystem: FileSystem) throws {
         self.targetfile = targetfile
-        self.variables = Variables(definitions: targetfile.variables, overrides: overrides, environment: environment)
+        self.variables = Variables(definitions: targetfile.variables, overrides: overrides, environment: environment,
+                                   inventory: inventory)
         self.fileSystem = fileSystem
         for name in requested {
             guard targetfile.targetIndex[name] != nil || BuildGraph.instanceBase(of: name, in: targetfile) != nil else {

@@ -39,6 +39,7 @@ struct Scope {
             used[name] = value
             return value
         }
+        if let field = try inventoryField(name, at: location) { return field }
         if let dot = name.lastIndex(of: "."), let member = member,
            let value = try member(String(name[..<dot]), String(name[name.index(after: dot)...]), location) {
             return value
@@ -51,6 +52,28 @@ struct Scope {
             throw TargetfileError(location, "'$(\(name))' is only known inside a recipe step")
         }
         throw TargetfileError(location, "undefined variable '\(name)'")
+    }
+
+    /// `$(node.control.mac)`: a field of the inventory entry of the node that `node`
+    /// (a `foreach` variable or a parameter) names. nil when `node` is no such name.
+    private mutating func inventoryField(_ name: String, at location: SourceLocation) throws -> String? {
+        guard let dot = name.firstIndex(of: ".") else { return nil }
+        let head = String(name[..<dot])
+        let field = String(name[name.index(after: dot)...])
+        let node: String
+        if let value = locals[head] { node = value }
+        else if let template = parameters[head] { node = try guarded(head, location) { scope in try scope.expand(template) } }
+        else { return nil }
+        guard !variables.inventory.isEmpty else {
+            throw TargetfileError(location, "'$(\(name))' reads the inventory, but none is loaded (add 'inventory PATH' or use --inventory FILE)")
+        }
+        guard let entry = variables.inventory[node] else {
+            throw TargetfileError(location, "node '\(node)' is not in the inventory")
+        }
+        guard let value = entry[field] else {
+            throw TargetfileError(location, "the inventory entry of '\(node)' has no field '\(field)'")
+        }
+        return value
     }
 
     private mutating func guarded(_ name: String, _ location: SourceLocation,
@@ -71,4 +94,6 @@ struct Variables {
     var overrides: [String: String]
     /// The process environment: overrides `?=` definitions only.
     var environment: [String: String]
+    /// The testbed inventory: node name → field (`control.mac`) → value.
+    var inventory: [String: [String: String]] = [:]
 }
