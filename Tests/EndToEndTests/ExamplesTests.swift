@@ -178,7 +178,7 @@ private struct Example {
         try FileManager.default.createDirectory(atPath: project.path + "/examples", withIntermediateDirectories: true)
         directory = project.path + "/examples/" + name
         try FileManager.default.copyItem(atPath: TBMakeBinary.repositoryRoot + "/examples/" + name, toPath: directory)
-        for generated in [".tbmake", "dist", "images/saved"] {
+        for generated in [".tbmake", "cache", "dist", "images/saved"] {
             try? FileManager.default.removeItem(atPath: directory + "/" + generated)
         }
         for file in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
