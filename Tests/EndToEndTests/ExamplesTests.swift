@@ -10,7 +10,8 @@ final class ExamplesTests: XCTestCase {
     func testAutobuildRunsTheCycleAndAResetRerunsTheInstalls() throws {
         try TBMakeBinary.requireRPM()
         let example = try Example("autobuild")
-        let first = try example.tbmake("--json", "autobuild")
+        let lock = "autobuild_lock=\(example.project.path)/autobuild.lock"   // not the shared default
+        let first = try example.tbmake("--json", "autobuild", lock)
         XCTAssertEqual(first.status, 0, "\(first)")
         XCTAssertEqual(first.started(), ["reset-dev2", "reset-prod", "dev-rpm", "dev-install", "prod-rpm", "prod-install"],
                        "the steps run in the seed's order")
@@ -23,7 +24,7 @@ final class ExamplesTests: XCTestCase {
 
         // Again: the resets always run, and what they wipe is installed again; the
         // sources did not change, so dev-rpm does not.
-        let second = try example.tbmake("--json", "autobuild")
+        let second = try example.tbmake("--json", "autobuild", lock)
         XCTAssertEqual(second.status, 0, "\(second)")
         XCTAssertEqual(second.decisions(), [
             "reset-dev2": "run: always", "reset-prod": "run: always",
