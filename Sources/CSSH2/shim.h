@@ -1,7 +1,64 @@
 #ifndef TBMAKE_CSSH2_SHIM_H
 #define TBMAKE_CSSH2_SHIM_H
+#include <string.h>
 #include <libssh2.h>
 #include <libssh2_sftp.h>
-/* libssh2's convenience API is function-like macros Swift cannot import; the ssh
-   executor's shims (static inline wrappers of the *_ex forms) are added here. */
+/* libssh2's convenience API is function-like macros Swift cannot import; these are
+   static inline wrappers of the *_ex forms they expand to, for the ssh executor. */
+
+static inline LIBSSH2_SESSION *tb_ssh2_session_init(void) {
+    return libssh2_session_init_ex(NULL, NULL, NULL, NULL);
+}
+static inline int tb_ssh2_session_disconnect(LIBSSH2_SESSION *session, const char *description) {
+    return libssh2_session_disconnect_ex(session, SSH_DISCONNECT_BY_APPLICATION, description, "");
+}
+static inline int tb_ssh2_userauth_publickey_fromfile(LIBSSH2_SESSION *session, const char *user,
+        const char *publickey, const char *privatekey, const char *passphrase) {
+    return libssh2_userauth_publickey_fromfile_ex(session, user, (unsigned int)strlen(user),
+                                                  publickey, privatekey, passphrase);
+}
+static inline LIBSSH2_CHANNEL *tb_ssh2_channel_open_session(LIBSSH2_SESSION *session) {
+    return libssh2_channel_open_ex(session, "session", sizeof("session") - 1,
+                                   LIBSSH2_CHANNEL_WINDOW_DEFAULT, LIBSSH2_CHANNEL_PACKET_DEFAULT,
+                                   NULL, 0);
+}
+static inline int tb_ssh2_channel_exec(LIBSSH2_CHANNEL *channel, const char *command) {
+    return libssh2_channel_process_startup(channel, "exec", sizeof("exec") - 1,
+                                           command, (unsigned int)strlen(command));
+}
+/* stream 0: stdout; SSH_EXTENDED_DATA_STDERR (1): stderr. */
+static inline ssize_t tb_ssh2_channel_read(LIBSSH2_CHANNEL *channel, int stream, char *buffer, size_t size) {
+    return libssh2_channel_read_ex(channel, stream, buffer, size);
+}
+static inline int tb_ssh2_channel_close(LIBSSH2_CHANNEL *channel) { return libssh2_channel_close(channel); }
+
+/* SFTP */
+static inline LIBSSH2_SFTP_HANDLE *tb_sftp_open(LIBSSH2_SFTP *sftp, const char *path, unsigned long flags,
+                                                long mode) {
+    return libssh2_sftp_open_ex(sftp, path, (unsigned int)strlen(path), flags, mode, LIBSSH2_SFTP_OPENFILE);
+}
+static inline LIBSSH2_SFTP_HANDLE *tb_sftp_opendir(LIBSSH2_SFTP *sftp, const char *path) {
+    return libssh2_sftp_open_ex(sftp, path, (unsigned int)strlen(path), 0, 0, LIBSSH2_SFTP_OPENDIR);
+}
+static inline int tb_sftp_readdir(LIBSSH2_SFTP_HANDLE *handle, char *buffer, size_t size,
+                                  LIBSSH2_SFTP_ATTRIBUTES *attrs) {
+    return libssh2_sftp_readdir_ex(handle, buffer, size, NULL, 0, attrs);
+}
+static inline int tb_sftp_stat(LIBSSH2_SFTP *sftp, const char *path, int follow, LIBSSH2_SFTP_ATTRIBUTES *attrs) {
+    return libssh2_sftp_stat_ex(sftp, path, (unsigned int)strlen(path),
+                                follow ? LIBSSH2_SFTP_STAT : LIBSSH2_SFTP_LSTAT, attrs);
+}
+static inline int tb_sftp_setstat(LIBSSH2_SFTP *sftp, const char *path, LIBSSH2_SFTP_ATTRIBUTES *attrs) {
+    return libssh2_sftp_stat_ex(sftp, path, (unsigned int)strlen(path), LIBSSH2_SFTP_SETSTAT, attrs);
+}
+static inline int tb_sftp_fsetstat(LIBSSH2_SFTP_HANDLE *handle, LIBSSH2_SFTP_ATTRIBUTES *attrs) {
+    return libssh2_sftp_fstat_ex(handle, attrs, 1);
+}
+static inline int tb_sftp_mkdir(LIBSSH2_SFTP *sftp, const char *path, long mode) {
+    return libssh2_sftp_mkdir_ex(sftp, path, (unsigned int)strlen(path), mode);
+}
+static inline int tb_sftp_readlink(LIBSSH2_SFTP *sftp, const char *path, char *buffer, unsigned int size) {
+    return libssh2_sftp_symlink_ex(sftp, path, (unsigned int)strlen(path), buffer, size, LIBSSH2_SFTP_READLINK);
+}
+static inline int tb_sftp_close(LIBSSH2_SFTP_HANDLE *handle) { return libssh2_sftp_close_handle(handle); }
 #endif

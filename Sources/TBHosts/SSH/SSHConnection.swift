@@ -1,0 +1,211 @@
+import CSSH2
+import Glibc
+
+/// libssh2's global state, initialised once per process before the first session.
+private let libssh2Initialisation: Int32 = libssh2_init(0)
+
+/// One authenticated ssh connection to a host: owns the `LIBSSH2_SESSION*` and the
+/// TCP socket, both released in `deinit` (disconnect, free, close).
+///
+/// Threading: libssh2 sessions are not thread-safe, so every libssh2 call on this
+/// session (and on its channels and SFTP handles) goes through `attempt`, which holds
+/// `lock` for that one call only. The session is in non-blocking mode: a call that
+/// would block returns EAGAIN, the lock is released, and the thread polls the socket
+/// in the directions libssh2 asks for. So several channels (commands of different
+/// targets) can be in flight at once on one connection, up to `channelSlots`
+/// (sshd's `MaxSessions 10`, less one kept for SFTP). Because another thread may
+/// read the packets a waiting thread needs, waits are capped at 2 ms whenever more
+/// than one thread uses the session.
+///
+/// Once a socket-level error is seen the connection is marked lost and every later
+/// call fails with `SSHError.connectionLost`; the owner makes a new connection.
+final class SSHConnection: @unchecked Sendable {
+    /// The name used in messages (the Targetfile's host name).
+    let hostName: String
+    let destination: SSHDestination
+    /// `SHA256:<base64>` of the host key, as OpenSSH prints it. Set while connecting.
+    var hostKeyFingerprint = ""
+
+    private let session: OpaquePointer
+    private let socket: FileDescriptor
+    private let lock = Lock()
+    /// Guarded by `lock`.
+    private var lostReason: String?
+    /// Threads currently inside `attempt` (guarded by `lock`).
+    private var users = 0
+    /// Channels that may be open at once for commands.
+    let channelSlots = Semaphore(value: 9)
+
+    /// Connects, verifies the host key against `options.knownHostsFile`, and
+    /// authenticates, all within `options.connectTimeout` per step. Throws `SSHError`.
+    init(hostName: String, destination: SSHDestination, options: SSHOptions) throws {
+        precondition(libssh2Initialisation == 0, "libssh2_init failed")
+        self.hostName = hostName
+        self.destination = destination
+        socket = try tcpConnect(address: destination.address, port: destination.port,
+                                timeout: options.connectTimeout)
+        guard let session = tb_ssh2_session_init() else {
+            throw SSHError.library(host: hostName, operation: "libssh2_session_init", code: -1, message: "out of memory")
+        }
+        self.session = session
+        // Blocking with a timeout while connecting (the agent API has no non-blocking form).
+        libssh2_session_set_blocking(session, 1)
+        libssh2_session_set_timeout(session, max(1, Int(options.connectTimeout * 1000)))
+        let handshake = libssh2_session_handshake(session, socket.rawValue)
+        if handshake != 0 {
+            if handshake == LIBSSH2_ERROR_TIMEOUT || handshake == LIBSSH2_ERROR_SOCKET_TIMEOUT {
+                throw SSHError.connectTimedOut(host: destination.address, port: destination.port,
+                                               seconds: options.connectTimeout)
+            }
+            throw SSHError.connectionLost(host: "\(destination.address):\(destination.port)",
+                                          reason: "ssh handshake failed: " + lastErrorMessage(handshake))
+        }
+        try verifyHostKey(options: options)
+        try authenticate(options: options)
+        libssh2_session_set_timeout(session, 0)
+        libssh2_session_set_blocking(session, 0)
+    }
+
+    deinit {
+        libssh2_session_set_blocking(session, 1)
+        libssh2_session_set_timeout(session, 1000)
+        if lostReason == nil { _ = tb_ssh2_session_disconnect(session, "tbmake done") }
+        libssh2_session_free(session)
+        // `socket` closes when it is released, after this.
+    }
+
+    var isLost: Bool { lock.withLock { lostReason != nil } }
+
+    /// For use while connecting (blocking mode, single thread): the session itself.
+    var rawSession: OpaquePointer { session }
+
+    /// libssh2's message for the last error on this session.
+    func lastErrorMessage(_ code: Int32) -> String {
+        var message: UnsafeMutablePointer<CChar>?
+        var length: Int32 = 0
+        _ = libssh2_session_last_error(session, &message, &length, 0)
+        guard let message, length > 0 else { return "libssh2 error \(code)" }
+        return String(cString: message)
+    }
+
+    /// Marks the connection lost (e.g. a channel saw the peer vanish).
+    func markLost(_ reason: String) {
+        lock.withLock { if lostReason == nil { lostReason = reason } }
+    }
+
+    /// Runs one libssh2 call under the session lock until it stops reporting EAGAIN,
+    /// polling the socket (without the lock) in between. `status` maps the call's
+    /// result to 0/positive (done), `LIBSSH2_ERROR_EAGAIN`, or another negative code
+    /// (thrown as `SSHError`, with libssh2's message, naming `operation`).
+    /// Throws `SSHDeadlineExceeded` when `deadline` passes while waiting.
+    func attempt<T>(_ operation: String, deadline: ContinuousClock.Instant? = nil,
+                    _ body: (OpaquePointer) -> T, status: (T, OpaquePointer) -> Int32) throws -> T {
+        lock.withLock { users += 1 }
+        defer { lock.withLock { users -= 1 } }
+        while true {
+            var directions: Int32 = 0
+            var shared = false
+            let outcome: Result<T?, SSHError> = lock.withLock {
+                if let lostReason { return .failure(.connectionLost(host: hostName, reason: lostReason)) }
+                let result = body(session)
+                let code = status(result, session)
+                if code >= 0 { return .success(result) }
+                if code == LIBSSH2_ERROR_EAGAIN {
+                    directions = libssh2_session_block_directions(session)
+                    shared = users > 1
+                    return .success(nil)
+                }
+                let message = lastErrorMessage(code)
+                if Self.isConnectionFailure(code) {
+                    lostReason = message
+                    return .failure(.connectionLost(host: hostName, reason: message))
+                }
+                return .failure(.library(host: hostName, operation: operation, code: code, message: message))
+            }
+            if let value = try outcome.get() { return value }
+            try waitForSocket(directions: directions, shared: shared, deadline: deadline)
+        }
+    }
+
+    /// `attempt` for calls returning an `Int32` status.
+    @discardableResult
+    func call(_ operation: String, deadline: ContinuousClock.Instant? = nil,
+              _ body: (OpaquePointer) -> Int32) throws -> Int32 {
+        try attempt(operation, deadline: deadline, body, status: { rc, _ in min(rc, 0) })
+    }
+
+    /// `attempt` for calls returning a byte count (`ssize_t`).
+    func callCount(_ operation: String, deadline: ContinuousClock.Instant? = nil,
+                   _ body: (OpaquePointer) -> Int) throws -> Int {
+        try attempt(operation, deadline: deadline, body, status: { n, _ in n < 0 ? Int32(clamping: n) : 0 })
+    }
+
+    /// `attempt` for calls returning a handle, nil on failure (EAGAIN from the session's errno).
+    func callHandle(_ operation: String, deadline: ContinuousClock.Instant? = nil,
+                    _ body: (OpaquePointer) -> OpaquePointer?) throws -> OpaquePointer {
+        try attempt(operation, deadline: deadline, body, status: { handle, session in
+            guard handle == nil else { return 0 }
+            let code = libssh2_session_last_errno(session)
+            return code == 0 ? -1 : code
+        })!
+    }
+
+    /// Waits until the socket is readable (or writable, if libssh2 is waiting to
+    /// send), unless `ready` — checked under the lock — says there is work already.
+    func wait(deadline: ContinuousClock.Instant?, unless ready: (OpaquePointer) -> Bool) throws {
+        var directions: Int32 = 0
+        var shared = false
+        let skip: Bool = try lock.withLock {
+            if let lostReason { throw SSHError.connectionLost(host: hostName, reason: lostReason) }
+            if ready(session) { return true }
+            directions = libssh2_session_block_directions(session) | LIBSSH2_SESSION_BLOCK_INBOUND
+            shared = users > 0
+            return false
+        }
+        if !skip { try waitForSocket(directions: directions, shared: shared, deadline: deadline) }
+    }
+
+    private func waitForSocket(directions: Int32, shared: Bool, deadline: ContinuousClock.Instant?) throws {
+        var events: Int16 = 0
+        if directions & LIBSSH2_SESSION_BLOCK_INBOUND != 0 { events |= Int16(POLLIN) }
+        if directions & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
+        var timeout: Int32 = -1
+        if let deadline {
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero { throw SSHDeadlineExceeded() }
+            timeout = Int32(min(2_000_000_000, max(1, (remaining / .milliseconds(1)).rounded(.up))))
+        }
+        if shared || events == 0 { timeout = timeout < 0 ? 2 : min(timeout, 2) }
+        // Insurance against a wake-up missed because libssh2 already buffered what we wait for.
+        timeout = timeout < 0 ? 200 : min(timeout, 200)
+        if events == 0 { events = Int16(POLLIN) }
+        var descriptor = pollfd(fd: socket.rawValue, events: events, revents: 0)
+        _ = poll(&descriptor, 1, timeout)
+    }
+
+    private static func isConnectionFailure(_ code: Int32) -> Bool {
+        [LIBSSH2_ERROR_SOCKET_SEND, LIBSSH2_ERROR_SOCKET_RECV, LIBSSH2_ERROR_SOCKET_DISCONNECT,
+         LIBSSH2_ERROR_SOCKET_TIMEOUT, LIBSSH2_ERROR_TIMEOUT, LIBSSH2_ERROR_BAD_SOCKET].contains(code)
+    }
+}
+
+/// Thrown by `SSHConnection.attempt` when the caller's deadline passes.
+struct SSHDeadlineExceeded: Error {}
+
+/// A counting semaphore (glibc `sem_t` at a stable address).
+final class Semaphore: @unchecked Sendable {
+    private let semaphore: UnsafeMutablePointer<sem_t>
+
+    init(value: UInt32) {
+        semaphore = .allocate(capacity: 1)
+        sem_init(semaphore, 0, value)
+    }
+
+    deinit {
+        sem_destroy(semaphore)
+        semaphore.deallocate()
+    }
+
+    func wait() { while sem_wait(semaphore) != 0 && errno == EINTR {} }
+    func signal() { sem_post(semaphore) }
+}

@@ -1,0 +1,54 @@
+/// Where to connect: `user@address:port`.
+public struct SSHDestination: Equatable, Sendable, CustomStringConvertible {
+    public var user: String
+    /// A host name or an IP address, resolved with getaddrinfo at connect time.
+    public var address: String
+    public var port: Int
+
+    public init(user: String, address: String, port: Int = 22) {
+        self.user = user
+        self.address = address
+        self.port = port
+    }
+
+    /// How known_hosts names the host: `address`, or `[address]:port` off port 22.
+    var knownHostsName: String { port == 22 ? address : "[\(address)]:\(port)" }
+
+    public var description: String { "\(user)@\(address):\(port)" }
+}
+
+/// What to do with a host key that the known_hosts file does not list. A key that
+/// differs from a listed one is refused under every policy.
+public enum StrictHostKeyChecking: String, Equatable, Sendable {
+    /// Refuse unknown keys (OpenSSH `yes`, the default).
+    case yes
+    /// Accept an unknown key and append it to the known_hosts file.
+    case acceptNew = "accept-new"
+    /// Accept an unknown key without recording it.
+    case no
+}
+
+/// How to connect and authenticate; usually filled from OpenSSH client config
+/// (`SSHConfig.resolve`).
+public struct SSHOptions: Equatable, Sendable {
+    /// Private key files tried after the agent, in order. Empty: `~/.ssh/id_ed25519`,
+    /// `~/.ssh/id_ecdsa`, `~/.ssh/id_rsa`, those that exist.
+    public var identityFiles: [String]
+    /// Empty: `~/.ssh/known_hosts`.
+    public var knownHostsFile: String
+    public var strictHostKeyChecking: StrictHostKeyChecking
+    /// For TCP connect and the ssh handshake and authentication, in seconds.
+    public var connectTimeout: Double
+    /// Whether to try ssh-agent (`SSH_AUTH_SOCK`) before key files.
+    public var useAgent: Bool
+
+    public init(identityFiles: [String] = [], knownHostsFile: String = "",
+                strictHostKeyChecking: StrictHostKeyChecking = .yes, connectTimeout: Double = 30,
+                useAgent: Bool = true) {
+        self.identityFiles = identityFiles
+        self.knownHostsFile = knownHostsFile
+        self.strictHostKeyChecking = strictHostKeyChecking
+        self.connectTimeout = connectTimeout
+        self.useAgent = useAgent
+    }
+}
