@@ -13,6 +13,12 @@ public enum BodyStatement: Hashable, Sendable {
     case run(Template)
     case put(from: Template, to: Template)
     case get(from: Template, to: Template)
+    /// `pack ROOT PATH... -> ARCHIVE MANIFEST`: a snapshot of PATHs under ROOT.
+    case pack(root: Template, paths: [Template], to: [Template])
+    /// `unpack ARCHIVE MANIFEST -> DIRECTORY`: verify, then extract a snapshot.
+    case unpack(from: [Template], to: Template)
+    /// `exclude PATTERN...`: left out of this target's `pack` steps.
+    case exclude([Template])
     case use(rule: String, bindings: [Binding])
     /// `foreach VAR in NODESPEC`: one instance of the target per node.
     case foreach(variable: String, nodes: Template)
@@ -28,7 +34,7 @@ public enum BodyStatement: Hashable, Sendable {
     }
 
     /// The keywords a body line may start with, in the order the docs list them.
-    public static let keywords = ["host", "out", "state", "always", "nocache", "timeout", "retry", "env", "run", "put", "get", "use", "foreach", "parallel", "steps"]
+    public static let keywords = ["host", "out", "state", "always", "nocache", "timeout", "retry", "env", "run", "put", "get", "pack", "unpack", "exclude", "use", "foreach", "parallel", "steps"]
 }
 
 /// A body statement and where it was written.

@@ -64,6 +64,29 @@ extension Parser {
             let source = try Template.parse(from, at: restLoc)
             let destination = try Template.parse(to, at: restLoc.advanced(by: rest.utf8.distance(from: rest.startIndex, to: to.startIndex)))
             statement = keyword == "put" ? .put(from: source, to: destination) : .get(from: source, to: destination)
+        case "pack", "unpack":
+            try needsArgument()
+            guard let arrow = rest.firstRange(of: " -> ") else {
+                throw TargetfileError(restLoc, keyword == "pack" ? "expected 'pack ROOT PATH... -> ARCHIVE MANIFEST'"
+                                                                 : "expected 'unpack ARCHIVE MANIFEST -> DIRECTORY'")
+            }
+            let toOffset = rest.utf8.distance(from: rest.startIndex, to: arrow.upperBound)
+            let sources = try Parser.words(rest[..<arrow.lowerBound], from: 0, at: restLoc)
+            let destinations = try Parser.words(rest[arrow.upperBound...], from: 0, at: restLoc.advanced(by: toOffset))
+            if keyword == "pack" {
+                guard sources.count >= 2, !destinations.isEmpty else {
+                    throw TargetfileError(restLoc, "expected 'pack ROOT PATH... -> ARCHIVE MANIFEST'")
+                }
+                statement = .pack(root: sources[0], paths: Array(sources.dropFirst()), to: destinations)
+            } else {
+                guard !sources.isEmpty, destinations.count == 1 else {
+                    throw TargetfileError(restLoc, "expected 'unpack ARCHIVE MANIFEST -> DIRECTORY'")
+                }
+                statement = .unpack(from: sources, to: destinations[0])
+            }
+        case "exclude":
+            try needsArgument()
+            statement = .exclude(try Parser.words(rest, from: 0, at: restLoc))
         case "foreach":
             try needsArgument()
             let (variable, restPart) = rest.splitFirstWord()

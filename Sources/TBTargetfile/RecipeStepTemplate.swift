@@ -4,6 +4,10 @@ public struct RecipeStepTemplate: Hashable, Sendable {
         case run(Template)
         case put(from: Template, to: Template)
         case get(from: Template, to: Template)
+        /// Destinations expand to the archive and its manifest (often `$(out)`).
+        case pack(root: Template, paths: [Template], to: [Template])
+        /// Sources expand to the archive and its manifest.
+        case unpack(from: [Template], to: Template)
     }
 
     public var action: Action

@@ -19,6 +19,8 @@ public struct TargetSpec: Hashable, Sendable {
     public var retry: Int
     public var environment: [EnvironmentSetting]
     public var steps: [RecipeStepTemplate]
+    /// `exclude` patterns of the target's `pack` steps.
+    public var excludes: [Template] = []
     /// Declared with prerequisites and no body (`all: a b c`): nothing of its own to run.
     public var isAggregate: Bool
     /// `foreach VAR in NODES`: the variable each instance binds to its node…

@@ -101,6 +101,11 @@ extension Targetfile {
                 case .state(let t): spec.state = t
                 case .always: spec.always = true
                 case .nocache: spec.noCache = true
+                case .pack(let root, let paths, let to):
+                    spec.steps.append(.init(action: .pack(root: root, paths: paths, to: to), location: line.location))
+                case .unpack(let from, let to):
+                    spec.steps.append(.init(action: .unpack(from: from, to: to), location: line.location))
+                case .exclude(let patterns): spec.excludes += patterns
                 case .foreach(let variable, let nodes):
                     spec.foreachVariable = variable
                     spec.foreachNodes = nodes

@@ -87,7 +87,7 @@ struct Invocation {
         let cache = try openCache()
         let cacheBound = try CacheSettings.maxSize(option: command.cacheMaxSize)
         let build = Build(graph: graph, options: options, store: log, fileSystem: fileSystem, observer: observer,
-                          cache: cache, executorFor: hosts.executor(for:))
+                          cache: cache, archiver: SnapshotArchiver(), executorFor: hosts.executor(for:))
         // Freed by the process's exit: tearing down a graph of 10,000 targets object by
         // object costs more than deciding that none of them must run.
         retainedUntilExit.append(contentsOf: [targetfile, graph, log, fileSystem, build, hosts] as [Any])

@@ -49,7 +49,7 @@ final class FailureTests: XCTestCase {
             "bad": Decision(.run, .neverRan),
             "alone": Decision(.run, .neverRan),
             "after": Decision(.skip, .dependencyFailed(name: "bad")),
-            "all": Decision(.skip, .dependencyFailed(name: "after")),
+            "all": Decision(.skip, .dependencyNotRun(name: "after")),
         ])
         XCTAssertEqual(observer.decision("after")?.reason.description, "dependency bad failed")
         XCTAssertEqual(observer.statuses, ["bad": .failed, "alone": .ok])

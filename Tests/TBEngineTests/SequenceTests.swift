@@ -158,7 +158,7 @@ final class SequenceTests: XCTestCase {
         XCTAssertThrowsError(try bed.build("s", options: eight)) { error in
             let text = "\(error)"
             XCTAssertTrue(text.hasPrefix("Targetfile:2:15: steps of 's': '"), text)
-            XCTAssertTrue(text.hasSuffix("' needs 'c', so 'c' cannot come after it"), text)
+            XCTAssertTrue(text.hasSuffix("' must wait for 'c', so 'c' cannot come after it"), text)  // b waits for a, which needs c
         }
         XCTAssertEqual(bed.executor().commands, [], "nothing ran")
     }

@@ -38,6 +38,9 @@ extension RecipeStepTemplate.Action {
         case .run(let t): return "run \(t)"
         case .put(let a, let b): return "put \(a) -> \(b)"
         case .get(let a, let b): return "get \(a) -> \(b)"
+        case .pack(let root, let paths, let to):
+            return "pack \(root) \(paths.map(\.description).joined(separator: " ")) -> \(to.map(\.description).joined(separator: " "))"
+        case .unpack(let from, let to): return "unpack \(from.map(\.description).joined(separator: " ")) -> \(to)"
         }
     }
 }

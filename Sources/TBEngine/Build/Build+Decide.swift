@@ -19,7 +19,9 @@ extension Build {
         let node = graph.nodes[index]
         if let failed = node.dependencies.first(where: { states[$0].status == .failed || states[$0].status == .blocked }) {
             states[index].status = .blocked
-            observer.decided(node.name, Decision(.skip, .dependencyFailed(name: graph.nodes[failed].name)))
+            let name = graph.nodes[failed].name
+            observer.decided(node.name, Decision(.skip, states[failed].status == .failed ? .dependencyFailed(name: name)
+                                                                                       : .dependencyNotRun(name: name)))
             return nil
         }
         if node.spec.isAggregate {
@@ -103,6 +105,14 @@ extension Build {
                                        outs: node.outs.map(Build.temporaryName(for:)),
                                        state: node.state.map(Build.temporaryName(for:)))
             ready.recipe = try expandRecipe(node.spec, in: &scope)
+            // An archive's format comes from its final name, not its temporary one.
+            for (i, step) in prepared.recipe.steps.enumerated() {
+                if case .pack(_, _, _, let final, _, _) = step,
+                   case .pack(let root, let paths, let excludes, let archive, let manifest, _) = ready.recipe.steps[i] {
+                    ready.recipe.steps[i] = .pack(root: root, paths: paths, excludes: excludes, archive: archive,
+                                                  manifest: manifest, formatName: final)
+                }
+            }
         }
         return ready
     }
@@ -179,11 +189,34 @@ extension Build {
             case .run(let t): steps.append(.run(try scope.expand(t)))
             case .put(let f, let t): steps.append(.put(from: try scope.expand(f), to: try scope.expand(t)))
             case .get(let f, let t): steps.append(.get(from: try scope.expand(f), to: try scope.expand(t)))
+            case .pack(let root, let paths, let to):
+                let files = try words(to, in: &scope)
+                guard files.count == 2 else {
+                    throw TargetfileError(step.location, "pack needs an archive and a manifest after '->', found \(files.count) name\(files.count == 1 ? "" : "s")")
+                }
+                steps.append(.pack(root: try scope.expand(root), paths: try words(paths, in: &scope),
+                                   excludes: try words(spec.excludes, in: &scope),
+                                   archive: files[0], manifest: files[1], formatName: files[0]))
+            case .unpack(let from, let to):
+                let files = try words(from, in: &scope)
+                guard files.count == 2 else {
+                    throw TargetfileError(step.location, "unpack needs an archive and a manifest before '->', found \(files.count) name\(files.count == 1 ? "" : "s")")
+                }
+                steps.append(.unpack(archive: files[0], manifest: files[1], destination: try scope.expand(to)))
             }
         }
         var environment: [(name: String, value: String)] = []
         for setting in spec.environment { environment.append((setting.name, try scope.expand(setting.value))) }
         return Recipe(steps: steps, environment: environment, timeout: spec.timeout, retry: spec.retry)
+    }
+
+    /// Templates expanded and split at blanks: `$(out)` may stand for several names.
+    private func words(_ templates: [Template], in scope: inout Scope) throws -> [String] {
+        var result: [String] = []
+        for template in templates {
+            result += try scope.expand(template).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        }
+        return result
     }
 
     /// `$(DEP.out)`, `$(DEP.state)`, `$(DEP.KEY)` of dependency node `d`.

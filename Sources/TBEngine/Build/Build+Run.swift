@@ -36,8 +36,10 @@ extension Build {
             }
         }
         let fileSystem = self.fileSystem
+        let archiver = self.archiver
         Worker.spawn {
-            let failure = RecipeRunner.run(prepared.recipe, on: prepared.executor, log: log, deadline: deadline) {
+            let failure = RecipeRunner.run(prepared.recipe, on: prepared.executor, archiver: archiver, log: log,
+                                           deadline: deadline) {
                 for (temporary, _) in prepared.temporaryOuts { fileSystem.removeFile(temporary) }
             }
             let elapsed = ContinuousClock.now - begin

@@ -14,6 +14,7 @@ public final class Build {
     let observer: BuildObserver
     let executorFor: (String?) -> Executor
     let cache: ArtifactCache?
+    let archiver: Archiver?
     let hasher = SHA256Hasher()
     /// False once storing into the cache failed: the rest of the run does without.
     var cacheWritable = true
@@ -45,9 +46,11 @@ public final class Build {
     /// - Parameter executorFor: the executor of a host name (nil: the implicit local host).
     /// - Parameter cache: the artifact cache, or nil to run without one.
     public init(graph: BuildGraph, options: BuildOptions, store: TraceStore, fileSystem: FileSystem,
-                observer: BuildObserver, cache: ArtifactCache? = nil, executorFor: @escaping (String?) -> Executor) {
+                observer: BuildObserver, cache: ArtifactCache? = nil, archiver: Archiver? = nil,
+                executorFor: @escaping (String?) -> Executor) {
         self.graph = graph
         self.cache = cache
+        self.archiver = archiver
         self.options = options
         self.store = store
         self.fileSystem = fileSystem

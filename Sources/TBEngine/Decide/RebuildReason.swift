@@ -26,6 +26,8 @@ public indirect enum RebuildReason: Equatable, Sendable, CustomStringConvertible
     case aggregate
     /// Not decided: a dependency failed.
     case dependencyFailed(name: String)
+    /// Not decided: a dependency was not run (its own dependency failed).
+    case dependencyNotRun(name: String)
     /// Not decided: the run stopped at a failure (no `-k`).
     case runStopped
     /// Its key could not be computed (host unreachable, a state key missing…): it fails.
@@ -56,6 +58,7 @@ public indirect enum RebuildReason: Equatable, Sendable, CustomStringConvertible
         case .restoredFromCache(let cause): return "\(cause); outputs for this key are in the cache"
         case .aggregate: return "aggregate"
         case .dependencyFailed(let name): return "dependency \(name) failed"
+        case .dependencyNotRun(let name): return "dependency \(name) was not run"
         case .cannotDecide: return "cannot be decided; see its error"
         case .runStopped: return "not run: the run stopped at a failure (-k keeps going)"
         }

@@ -55,10 +55,18 @@ extension BuildGraph {
             }
             let step = try add(word)
             if let previous = steps.last {
-                if step == previous || dependsOn(previous, step) {
-                    throw TargetfileError(template.location, "steps of '\(spec.name)': '\(nodes[previous].name)' needs '\(word)', so '\(word)' cannot come after it")
+                // Everything the step brings (a nested sequence's steps, a fan-out's
+                // instances, its own prerequisites) waits for the step before it, except
+                // what that step already waits for itself (earlier steps, its needs).
+                var before = waitSet(of: previous)
+                before.insert(previous)
+                if before.contains(step) {
+                    let relation = closure(of: previous).contains(step) ? "needs" : "must wait for"
+                    throw TargetfileError(template.location, "steps of '\(spec.name)': '\(nodes[previous].name)' \(relation) '\(word)', so '\(word)' cannot come after it")
                 }
-                if !nodes[step].after.contains(previous) { nodes[step].after.append(previous) }
+                for n in closure(of: step) where !before.contains(n) && !nodes[n].after.contains(previous) {
+                    nodes[n].after.append(previous)
+                }
             }
             steps.append(step)
         }
@@ -92,16 +100,23 @@ extension BuildGraph {
         return index
     }
 
-    /// Whether `a` depends, directly or not, on `b`.
-    private func dependsOn(_ a: Int, _ b: Int) -> Bool {
+    /// `n` and everything it depends on, directly or not.
+    private func closure(of n: Int) -> Set<Int> {
+        var seen: Set<Int> = [n]
+        var stack = [n]
+        while let m = stack.popLast() {
+            for d in nodes[m].dependencies where seen.insert(d).inserted { stack.append(d) }
+        }
+        return seen
+    }
+
+    /// Everything `a` waits for, through dependencies or the order of steps.
+    private func waitSet(of a: Int) -> Set<Int> {
         var seen: Set<Int> = []
         var stack = [a]
         while let n = stack.popLast() {
-            for d in nodes[n].dependencies where seen.insert(d).inserted {
-                if d == b { return true }
-                stack.append(d)
-            }
+            for d in nodes[n].dependencies + nodes[n].after where seen.insert(d).inserted { stack.append(d) }
         }
-        return false
+        return seen
     }
 }

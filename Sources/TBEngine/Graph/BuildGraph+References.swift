@@ -11,6 +11,8 @@ extension BuildGraph {
             switch step.action {
             case .run(let t): templates.append(t)
             case .put(let f, let t), .get(let f, let t): templates += [f, t]
+            case .pack(let root, let paths, let to): templates += [root] + paths + to + spec.excludes
+            case .unpack(let from, let to): templates += from + [to]
             }
         }
         for template in templates {

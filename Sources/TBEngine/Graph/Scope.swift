@@ -23,7 +23,12 @@ struct Scope {
     private mutating func resolve(_ name: String, at location: SourceLocation) throws -> String {
         if let value = locals[name] { return value }
         if let template = parameters[name] {
-            return try guarded(name, location) { scope in try scope.expand(template) }
+            // `use rule image=$(image)`: inside its own value, `image` is the variable.
+            return try guarded(name, location) { scope in
+                let parameter = scope.parameters.removeValue(forKey: name)
+                defer { scope.parameters[name] = parameter }
+                return try scope.expand(template)
+            }
         }
         if let value = variables.overrides[name] {
             used[name] = value

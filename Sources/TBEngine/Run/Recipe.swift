@@ -4,12 +4,19 @@ public struct Recipe: Sendable {
         case run(String)
         case put(from: String, to: String)
         case get(from: String, to: String)
+        /// A snapshot of `paths` under `root`, written as `archive` and `manifest`;
+        /// `formatName` is the archive's final name, whose extension says the format.
+        case pack(root: String, paths: [String], excludes: [String], archive: String, manifest: String, formatName: String)
+        case unpack(archive: String, manifest: String, destination: String)
 
         public var description: String {
             switch self {
             case .run(let command): return command
             case .put(let from, let to): return "put \(from) -> \(to)"
             case .get(let from, let to): return "get \(from) -> \(to)"
+            case .pack(let root, let paths, _, let archive, let manifest, _):
+                return "pack \(root) \(paths.joined(separator: " ")) -> \(archive) \(manifest)"
+            case .unpack(let archive, let manifest, let destination): return "unpack \(archive) \(manifest) -> \(destination)"
             }
         }
     }
@@ -30,6 +37,10 @@ public struct Recipe: Sendable {
             case .run(let c): text += "run\u{0}\(c)\u{1}"
             case .put(let f, let t): text += "put\u{0}\(f)\u{0}\(t)\u{1}"
             case .get(let f, let t): text += "get\u{0}\(f)\u{0}\(t)\u{1}"
+            case .pack(let root, let paths, let excludes, let archive, let manifest, _):
+                text += "pack\u{0}\(root)\u{0}\(paths.joined(separator: "\u{0}"))\u{2}\(excludes.joined(separator: "\u{0}"))\u{2}\(archive)\u{0}\(manifest)\u{1}"
+            case .unpack(let archive, let manifest, let destination):
+                text += "unpack\u{0}\(archive)\u{0}\(manifest)\u{0}\(destination)\u{1}"
             }
         }
         for (name, value) in environment { text += "env\u{0}\(name)\u{0}\(value)\u{1}" }

@@ -10,8 +10,8 @@ enum RecipeRunner {
     ///   temporary outputs), so that each attempt starts from the same place.
     /// - Parameter deadline: one deadline for every attempt (a fan-out's); without it,
     ///   each attempt gets the recipe's own timeout.
-    static func run(_ recipe: Recipe, on executor: Executor, log: RecipeLog, deadline: ContinuousClock.Instant? = nil,
-                    beforeEachAttempt: () -> Void) -> Failure? {
+    static func run(_ recipe: Recipe, on executor: Executor, archiver: Archiver? = nil, log: RecipeLog,
+                    deadline: ContinuousClock.Instant? = nil, beforeEachAttempt: () -> Void) -> Failure? {
         var failure: Failure?
         for attempt in 0...recipe.retry {
             beforeEachAttempt()
@@ -19,7 +19,7 @@ enum RecipeRunner {
                 log.write("tbmake: attempt \(attempt + 1) of \(recipe.retry + 1)\n")
             }
             let attemptDeadline = deadline ?? recipe.timeout.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
-            failure = runOnce(recipe, on: executor, log: log, deadline: attemptDeadline)
+            failure = runOnce(recipe, on: executor, archiver: archiver, log: log, deadline: attemptDeadline)
             if failure == nil { return nil }
             log.write("tbmake: \(failure!.message)\n")
         }
@@ -29,7 +29,7 @@ enum RecipeRunner {
         return failure
     }
 
-    private static func runOnce(_ recipe: Recipe, on executor: Executor, log: RecipeLog,
+    private static func runOnce(_ recipe: Recipe, on executor: Executor, archiver: Archiver?, log: RecipeLog,
                                 deadline: ContinuousClock.Instant?) -> Failure? {
         let environment = Dictionary(recipe.environment.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
         for step in recipe.steps {
@@ -48,6 +48,13 @@ enum RecipeRunner {
                     try executor.put(from: from, to: to)
                 case .get(let from, let to):
                     try executor.get(from: from, to: to)
+                case .pack(let root, let paths, let excludes, let archive, let manifest, let formatName):
+                    guard let archiver else { return Failure(message: "no archiver to pack \(archive)") }
+                    try archiver.pack(root: root, paths: paths, excludes: excludes, archive: archive,
+                                      manifest: manifest, formatName: formatName)
+                case .unpack(let archive, let manifest, let destination):
+                    guard let archiver else { return Failure(message: "no archiver to unpack \(archive)") }
+                    try archiver.unpack(archive: archive, manifest: manifest, into: destination)
                 }
             } catch let error as ExecutorError {
                 return Failure(message: error.description)

@@ -35,9 +35,12 @@ final class HumanObserver: BuildObserver {
         if !dryRun && decision.action == .restore {
             clearStatus()
             Terminal.out("restored \(target) from the cache\n")
-        } else if case .dependencyFailed(let name) = decision.reason {
+        } else if case .dependencyFailed = decision.reason {
             clearStatus()
-            Terminal.out("tbmake: \(target) not run: dependency \(name) failed\n")
+            Terminal.out("tbmake: \(target) not run: \(decision.reason)\n")
+        } else if case .dependencyNotRun = decision.reason {
+            clearStatus()
+            Terminal.out("tbmake: \(target) not run: \(decision.reason)\n")
         }
     }
 
