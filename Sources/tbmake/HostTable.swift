@@ -1,20 +1,45 @@
 import TBEngine
 import TBHosts
 import TBTargetfile
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The executor of every host a run uses, made on first use: the implicit `local`
-/// host (the project directory), and each declared host — by name or by pattern
-/// (`host fit* = local`) — as a sandbox of the embedded testbed. Used from the
-/// scheduler's thread only.
+/// host (the project directory); each declared host — by name or by pattern
+/// (`host fit* = local`) — as a sandbox of the embedded testbed or, for
+/// `ssh [user@]address[:port] [root=DIR]`, a libssh2 connection (OpenSSH client config
+/// honoured: `HostName`, `User`, `Port`, `IdentityFile`, `UserKnownHostsFile`,
+/// `StrictHostKeyChecking`, `ConnectTimeout`). `-H NAME=SPEC` overrides a declaration
+/// for one run. Used from the scheduler's thread only.
 final class HostTable {
-    private let targetfile: Targetfile
+    /// How a host is reached.
+    enum Spec: Equatable {
+        case local
+        case ssh(user: String?, address: String, port: Int?, root: String?)
+    }
+
+    /// A host spec that cannot be read: one line naming it.
+    struct SpecError: Error, CustomStringConvertible {
+        var text: String
+        var description: String {
+            "invalid host '\(text)': expected 'local', 'ssh [USER@]ADDRESS[:PORT] [root=DIR]' or 'ssh://USER@ADDRESS:PORT'"
+        }
+    }
+
     private let projectDirectory: String
     private let implicit: LocalExecutor
     private var executors: [String: Executor] = [:]
+    private var specs: [String: Spec] = [:]
+    private let sshConfig: SSHConfig
 
-    init(targetfile: Targetfile, projectDirectory: String) {
-        self.targetfile = targetfile
+    /// - Parameters:
+    ///   - specs: the spec of every host the graph uses, declarations and `-H` applied.
+    ///   - sshConfig: OpenSSH client config to resolve aliases with.
+    init(specs: [String: Spec], projectDirectory: String, sshConfig: SSHConfig) {
+        self.specs = specs
         self.projectDirectory = projectDirectory
+        self.sshConfig = sshConfig
         implicit = LocalExecutor(hostName: "local", projectDirectory: projectDirectory, sandboxed: false)
     }
 
@@ -22,17 +47,72 @@ final class HostTable {
     func executor(for name: String?) -> Executor {
         guard let name else { return implicit }
         if let existing = executors[name] { return existing }
-        let executor = LocalExecutor(hostName: name, projectDirectory: projectDirectory, sandboxed: true)
+        let executor: Executor
+        switch specs[name] ?? .local {
+        case .local:
+            executor = LocalExecutor(hostName: name, projectDirectory: projectDirectory, sandboxed: true)
+        case .ssh(let user, let address, let port, let root):
+            let (destination, options) = sshConfig.resolve(alias: address, user: user, port: port)
+            executor = SSHExecutor(hostName: name, destination: destination, options: options, root: root,
+                                   projectDirectory: projectDirectory)
+        }
         executors[name] = executor
         return executor
     }
 
-    /// ssh hosts arrive with the ssh executor; until then a target on one is an error.
-    func checkSupported(_ hosts: Set<String>) throws {
-        for name in hosts.sorted() {
-            if let host = targetfile.host(named: name), case .ssh = host.kind {
-                throw Invocation.Stop(message: "\(host.location): ssh hosts are not supported by this version of tbmake yet (host '\(name)')", exitStatus: 2)
-            }
+    /// `local`, `ssh [user@]address[:port] [root=DIR]`, or `ssh://user@address:port`.
+    static func parse(_ text: String) throws -> Spec {
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        if words == ["local"] { return .local }
+        var rest: [String]
+        if let first = words.first, first.hasPrefix("ssh://") {
+            rest = [String(first.dropFirst(6))] + words.dropFirst()
+        } else if words.first == "ssh", words.count >= 2 {
+            rest = Array(words.dropFirst())
+        } else {
+            throw SpecError(text: text)
         }
+        var root: String?
+        if let last = rest.last, last.hasPrefix("root="), rest.count == 2 {
+            root = String(last.dropFirst(5))
+            rest.removeLast()
+        }
+        guard rest.count == 1, !rest[0].isEmpty else { throw SpecError(text: text) }
+        var target = Substring(rest[0])
+        var user: String?
+        if let at = target.lastIndex(of: "@") {
+            user = String(target[..<at])
+            target = target[target.index(after: at)...]
+        }
+        var port: Int?
+        // An IPv6 address is written in brackets: `[::1]:2222`.
+        if let colon = target.lastIndex(of: ":"), !target.hasSuffix("]") {
+            guard let number = Int(target[target.index(after: colon)...]), (1...65535).contains(number) else {
+                throw SpecError(text: text)
+            }
+            port = number
+            target = target[..<colon]
+        }
+        let address = String(target.trimmingCharacters(in: ["[", "]"]))
+        guard !address.isEmpty, user.map({ !$0.isEmpty }) ?? true else { throw SpecError(text: text) }
+        return .ssh(user: user, address: address, port: port, root: root)
+    }
+
+    /// OpenSSH client config: `path`, else `~/.ssh/config` when it exists, else none.
+    static func sshConfig(path: String?) throws -> SSHConfig {
+        if let path { return try SSHConfig(contentsOf: path) }
+        let home = getenv("HOME").map { String(cString: $0) } ?? "/root"
+        let defaultPath = home + "/.ssh/config"
+        if access(defaultPath, R_OK) == 0 { return try SSHConfig(contentsOf: defaultPath) }
+        return SSHConfig(text: "")
+    }
+}
+
+private extension Substring {
+    func trimmingCharacters(in set: Set<Character>) -> Substring {
+        var s = self
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return s
     }
 }

@@ -46,7 +46,7 @@ struct Invocation {
         } catch let error as EngineError {
             throw Stop(message: error.description, exitStatus: 2)
         }
-        try HostTable(targetfile: targetfile, projectDirectory: projectDirectory).checkSupported(graph.hostsUsed)
+        let hostSpecs = try self.hostSpecs(targetfile, graph)
         if command.validateOnly {
             Terminal.out("\(command.file): OK, \(targetfile.targets.count) targets\n")
             return 0
@@ -60,11 +60,11 @@ struct Invocation {
         let fileSystem = DiskFileSystem(digests: digests, prefetched: prefetched)
         let log = readOnly ? loadedLog : try loading.writable(loadedLog)
         return try run(graph, targetfile: targetfile, log: log, fileSystem: fileSystem, digests: digests,
-                       projectDirectory: projectDirectory)
+                       projectDirectory: projectDirectory, hostSpecs: hostSpecs)
     }
 
     private func run(_ graph: BuildGraph, targetfile: Targetfile, log: BuildLog, fileSystem: DiskFileSystem,
-                     digests: DigestCache, projectDirectory: String) throws -> Int32 {
+                     digests: DigestCache, projectDirectory: String, hostSpecs: [String: HostTable.Spec]) throws -> Int32 {
         var options = BuildOptions()
         options.jobs = command.jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         options.keepGoing = command.keepGoing
@@ -75,7 +75,11 @@ struct Invocation {
             try? fileSystem.createDirectory(".tbmake/logs")
             options.logDirectory = ".tbmake/logs"
         }
-        let hosts = HostTable(targetfile: targetfile, projectDirectory: projectDirectory)
+        let sshConfig: SSHConfig
+        do { sshConfig = try HostTable.sshConfig(path: command.sshConfig) } catch {
+            throw Stop(message: "\(error)", exitStatus: 2)
+        }
+        let hosts = HostTable(specs: hostSpecs, projectDirectory: projectDirectory, sshConfig: sshConfig)
         let pipelineLock = options.dryRun ? nil : try acquirePipelineLock(targetfile, graph)
         defer { withExtendedLifetime(pipelineLock) {} }
         let human = HumanObserver(dryRun: command.dryRun, explain: command.explain,
@@ -122,6 +126,36 @@ struct Invocation {
     /// directories appear with the first object.
     func openCache() throws -> ContentStore {
         try CacheSettings.open(option: command.cacheDirectory)
+    }
+
+    /// How each host the graph uses is reached: its declaration, or `-H NAME=SPEC`.
+    private func hostSpecs(_ targetfile: Targetfile, _ graph: BuildGraph) throws -> [String: HostTable.Spec] {
+        var overrides: [String: HostTable.Spec] = [:]
+        for given in command.hostOverrides {
+            guard let eq = given.firstIndex(of: "="), eq != given.startIndex else {
+                throw Stop(message: "-H needs NAME=SPEC, got '\(given)'", exitStatus: 2)
+            }
+            do { overrides[String(given[..<eq])] = try HostTable.parse(String(given[given.index(after: eq)...])) } catch {
+                throw Stop(message: "-H \(given): \(error)", exitStatus: 2)
+            }
+        }
+        var specs: [String: HostTable.Spec] = [:]
+        for name in graph.hostsUsed {
+            if let override = overrides[name] { specs[name] = override; continue }
+            guard let declaration = targetfile.host(named: name) else { continue }
+            switch declaration.kind {
+            case .local: specs[name] = .local
+            case .ssh(let template):
+                do {
+                    specs[name] = try HostTable.parse("ssh " + graph.expandTopLevel(template))
+                } catch let error as HostTable.SpecError {
+                    throw Stop(message: "\(template.location): \(error)", exitStatus: 2)
+                } catch {
+                    throw Stop(message: "\(error)", exitStatus: 2)
+                }
+            }
+        }
+        return specs
     }
 
     /// `-a`: NODES becomes ALL_NODES followed by the NODES given (`NODES='~4'` → all but 4).
