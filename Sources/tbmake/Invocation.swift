@@ -33,20 +33,23 @@ struct Invocation {
         let loading = LogLoader.start(readOnly: readOnly)
         defer { withExtendedLifetime(loading.lock) {} }
         let targetfile = try loadTargetfile()
+        let config = try loadConfig()
+        // Configured variables are defaults under the environment's.
+        let environment = config.variables.merging(Invocation.environment()) { _, fromEnvironment in fromEnvironment }
         let requested = command.validateOnly ? targetfile.targets.map(\.name) : try requestedTargets(targetfile)
         let graph: BuildGraph
         do {
-            let overrides = try nodeOverrides(targetfile, try command.overrides())
+            let overrides = try nodeOverrides(targetfile, try command.overrides(), environment)
             graph = try BuildGraph(targetfile: targetfile, requested: requested, overrides: overrides,
-                                   environment: Invocation.environment(),
-                                   inventory: try loadInventory(targetfile, overrides),
+                                   environment: environment,
+                                   inventory: try loadInventory(targetfile, overrides, environment),
                                    fileSystem: DiskFileSystem(digests: DigestCache()))
         } catch let error as TargetfileError {
             throw Stop(message: error.description, exitStatus: 2)
         } catch let error as EngineError {
             throw Stop(message: error.description, exitStatus: 2)
         }
-        let hostSpecs = try self.hostSpecs(targetfile, graph)
+        let hostSpecs = try self.hostSpecs(targetfile, graph, configured: config.hosts)
         if command.validateOnly {
             Terminal.out("\(command.file): OK, \(targetfile.targets.count) targets\n")
             return 0
@@ -129,8 +132,14 @@ struct Invocation {
     }
 
     /// How each host the graph uses is reached: its declaration, or `-H NAME=SPEC`.
-    private func hostSpecs(_ targetfile: Targetfile, _ graph: BuildGraph) throws -> [String: HostTable.Spec] {
+    private func hostSpecs(_ targetfile: Targetfile, _ graph: BuildGraph,
+                           configured: [String: String]) throws -> [String: HostTable.Spec] {
         var overrides: [String: HostTable.Spec] = [:]
+        for (name, text) in configured {
+            do { overrides[name] = try HostTable.parse(text) } catch {
+                throw Stop(message: "tbmake.conf: host \(name): \(error)", exitStatus: 2)
+            }
+        }
         for given in command.hostOverrides {
             guard let eq = given.firstIndex(of: "="), eq != given.startIndex else {
                 throw Stop(message: "-H needs NAME=SPEC, got '\(given)'", exitStatus: 2)
@@ -159,12 +168,13 @@ struct Invocation {
     }
 
     /// `-a`: NODES becomes ALL_NODES followed by the NODES given (`NODES='~4'` → all but 4).
-    private func nodeOverrides(_ targetfile: Targetfile, _ overrides: [String: String]) throws -> [String: String] {
+    private func nodeOverrides(_ targetfile: Targetfile, _ overrides: [String: String],
+                               _ environment: [String: String]) throws -> [String: String] {
         guard command.allNodes else { return overrides }
         let all: String
         if let given = overrides["ALL_NODES"] { all = given } else if let definition = targetfile.variables["ALL_NODES"] {
             all = try BuildGraph.expandTopLevel(definition.value, of: targetfile, overrides: overrides,
-                                                environment: Invocation.environment())
+                                                environment: environment)
         } else {
             throw Stop(message: "-a needs ALL_NODES: define it in \(command.file) (ALL_NODES ?= 1-37)", exitStatus: 2)
         }
@@ -174,10 +184,11 @@ struct Invocation {
     }
 
     /// `--inventory FILE`, else the Targetfile's `inventory PATH`, else none.
-    private func loadInventory(_ targetfile: Targetfile, _ overrides: [String: String]) throws -> [String: [String: String]] {
+    private func loadInventory(_ targetfile: Targetfile, _ overrides: [String: String],
+                               _ environment: [String: String]) throws -> [String: [String: String]] {
         let path: String
         if let given = command.inventory { path = given } else if let template = targetfile.inventory {
-            path = try BuildGraph.expandTopLevel(template, of: targetfile, overrides: overrides, environment: Invocation.environment())
+            path = try BuildGraph.expandTopLevel(template, of: targetfile, overrides: overrides, environment: environment)
         } else {
             return [:]
         }
@@ -197,6 +208,16 @@ struct Invocation {
             throw Stop(message: "the pipeline is already running: \(path) is locked by \(holder) (\(template.location))", exitStatus: 1)
         } catch {
             throw Stop(message: "cannot lock \(path): \(error)", exitStatus: 1)
+        }
+    }
+
+    /// `/etc/tbmake.conf`, `~/.tbmake.conf`, `./tbmake.conf`, later ones overriding;
+    /// `TBMAKE_CONFIG` (colon-separated) replaces that list, e.g. for tests.
+    private func loadConfig() throws -> LayeredConfig {
+        let paths = Invocation.environment()["TBMAKE_CONFIG"].map { $0.split(separator: ":").map(String.init) }
+            ?? LayeredConfig.standardPaths()
+        do { return try LayeredConfig.load(paths: paths, readFile: Invocation.readFile) } catch {
+            throw Stop(message: "\(error)", exitStatus: 2)
         }
     }
 
