@@ -12,18 +12,23 @@ final class DocsTests: XCTestCase {
         try String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8)
     }
 
-    /// The contents of every fenced code block of a Markdown text, with the line of its first line.
+    /// The contents of every fenced code block of a Markdown text, with the line of its
+    /// first line — except blocks tagged with another language (```ini).
     static func fencedBlocks(_ markdown: String) -> [(line: Int, text: String)] {
         var blocks: [(Int, String)] = []
         var current: [String]?
+        var inBlock = false
         var start = 0
         for (i, line) in markdown.components(separatedBy: "\n").enumerated() {
             if line.hasPrefix("```") {
-                if let lines = current {
-                    blocks.append((start, lines.joined(separator: "\n") + "\n"))
+                if inBlock {
+                    if let lines = current { blocks.append((start, lines.joined(separator: "\n") + "\n")) }
                     current = nil
+                    inBlock = false
                 } else {
-                    current = []
+                    inBlock = true
+                    let language = line.dropFirst(3).trimmingCharacters(in: .whitespaces)
+                    current = language.isEmpty || language == "targetfile" ? [] : nil
                     start = i + 2
                 }
             } else {

@@ -1,86 +1,17 @@
-/// A path pattern: `*`, `?` and `[abc]` match within one path component, `**` matches
-/// any number of components (including none).
+import TBStore
+
+/// A file prerequisite with pattern characters (`src/*.c`, `demo/kata/**`): the files
+/// under its literal prefix that its `PathPattern` matches.
 struct Glob {
-    let pattern: String
-    /// The leading components without any pattern character ("" for none).
-    let baseDirectory: String
-    private let components: [Substring]
+    let pattern: PathPattern
+    /// The leading components without any pattern character ("" for none): where to look.
+    var baseDirectory: String { pattern.literalPrefix }
 
     init(_ pattern: String) {
-        self.pattern = pattern
-        components = pattern.split(separator: "/", omittingEmptySubsequences: true)
-        var base: [Substring] = []
-        for c in components {
-            if Glob.isPattern(String(c)) { break }
-            base.append(c)
-        }
-        baseDirectory = (pattern.hasPrefix("/") ? "/" : "") + base.joined(separator: "/")
+        self.pattern = PathPattern(pattern)
     }
 
-    static func isPattern(_ text: String) -> Bool {
-        text.utf8.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
-    }
+    static func isPattern(_ text: String) -> Bool { PathPattern.isPattern(text) }
 
-    func matches(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        return Glob.match(components[...], parts[...])
-    }
-
-    private static func match(_ pattern: ArraySlice<Substring>, _ path: ArraySlice<Substring>) -> Bool {
-        guard let head = pattern.first else { return path.isEmpty }
-        if head == "**" {
-            let rest = pattern.dropFirst()
-            var p = path
-            while true {
-                if match(rest, p) { return true }
-                if p.isEmpty { return false }
-                p = p.dropFirst()
-            }
-        }
-        guard let first = path.first, matchComponent(Array(head.utf8)[...], Array(first.utf8)[...]) else { return false }
-        return match(pattern.dropFirst(), path.dropFirst())
-    }
-
-    /// fnmatch-style match of one component; a leading `.` must be matched literally.
-    private static func matchComponent(_ p: ArraySlice<UInt8>, _ s: ArraySlice<UInt8>) -> Bool {
-        var pi = p.startIndex, si = s.startIndex
-        var starP = -1, starS = -1
-        while si < s.endIndex {
-            if pi < p.endIndex {
-                let c = p[pi]
-                if c == UInt8(ascii: "*") { starP = pi; starS = si; pi += 1; continue }
-                if c == UInt8(ascii: "?") || c == s[si] { pi += 1; si += 1; continue }
-                if c == UInt8(ascii: "["), let (matched, next) = matchClass(p, pi, s[si]) {
-                    if matched { pi = next; si += 1; continue }
-                }
-            }
-            if starP >= 0 {
-                pi = starP + 1; starS += 1; si = starS; continue
-            }
-            return false
-        }
-        while pi < p.endIndex && p[pi] == UInt8(ascii: "*") { pi += 1 }
-        return pi == p.endIndex
-    }
-
-    /// `[abc]`, `[a-z]`, `[!x]`: whether `c` matches, and the index after `]`.
-    private static func matchClass(_ p: ArraySlice<UInt8>, _ open: Int, _ c: UInt8) -> (Bool, Int)? {
-        var i = open + 1
-        var negate = false
-        if i < p.endIndex && (p[i] == UInt8(ascii: "!") || p[i] == UInt8(ascii: "^")) { negate = true; i += 1 }
-        var matched = false
-        var first = true
-        while i < p.endIndex && (first || p[i] != UInt8(ascii: "]")) {
-            first = false
-            if i + 2 < p.endIndex && p[i + 1] == UInt8(ascii: "-") && p[i + 2] != UInt8(ascii: "]") {
-                if c >= p[i] && c <= p[i + 2] { matched = true }
-                i += 3
-            } else {
-                if c == p[i] { matched = true }
-                i += 1
-            }
-        }
-        guard i < p.endIndex else { return nil }
-        return (matched != negate, i + 1)
-    }
+    func matches(_ path: String) -> Bool { pattern.matches(path) }
 }
