@@ -124,6 +124,13 @@ final class ExamplesTests: XCTestCase {
         let fedora = try example.tbmake("--json", "load-image", "image=fedora")
         XCTAssertEqual(Set(fedora.started()), ["load-image@fit01", "load-image@fit02", "load-image@fit03", "load-image@fit04"])
 
+        // The inventory names each node's pxelinux entry; -a adds ALL_NODES (1-6).
+        let links = try example.tbmake("--json", "-a", "pxe-link", "NODES=~4")
+        XCTAssertEqual(links.status, 0, "\(links)")
+        XCTAssertEqual(Set(links.started()), ["pxe-link@fit01", "pxe-link@fit02", "pxe-link@fit03", "pxe-link@fit05", "pxe-link@fit06"])
+        XCTAssertEqual(try example.read("pxelinux.cfg/01-00:03:1d:0e:03:11"), "default ubuntu # fit01 192.168.3.1\n")
+        XCTAssertFalse(example.exists("pxelinux.cfg/01-00:03:1d:0e:03:14"), "fit04 was excluded")
+
         let bad = try example.tbmake("load-image", "NODES=fedora-21")
         XCTAssertEqual(bad.status, 2, "\(bad)")
         XCTAssertTrue(bad.stderr.contains("fedora-21"), bad.stderr)
