@@ -43,7 +43,9 @@ extension Build {
         for output in outputs {
             do {
                 // Objects are read-only; keeping that mode lets the cache hard-link them.
-                let mode: UInt32 = output.mode & 0o111 != 0 ? 0o555 : 0o444
+                // Group and other get no permission the output did not give them (a 0600
+                // snapshot comes back 0400, not world-readable).
+                let mode: UInt32 = (output.mode & 0o111 != 0 ? 0o555 : 0o444) & ~(~output.mode & 0o077)
                 try cache.restore(output.digest, to: output.path, mode: mode)
                 restored.append(OutputRecord(path: output.path, digest: output.digest,
                                              mode: fileSystem.stat(output.path)?.mode ?? mode))

@@ -90,7 +90,9 @@ extension Manifest {
                 } else if fields[4] != "-" {
                     throw bad("sha256 on a \(type.rawValue)")
                 }
-                guard let entryPath = unescape(fields[5]), EntryPath.isValid(entryPath) else { throw bad("bad path") }
+                guard let entryPath = unescape(fields[5]) else { throw bad("bad path") }
+                if let reason = EntryPath.unsafeReason(entryPath) { throw bad("refusing entry '\(entryPath)': \(reason)") }
+                guard EntryPath.isValid(entryPath) else { throw bad("bad path '\(entryPath)'") }
                 var entry = ManifestEntry(path: entryPath, type: type, mode: mode, uid: uid, gid: gid, size: size, digest: digest)
                 switch type {
                 case .symlink:

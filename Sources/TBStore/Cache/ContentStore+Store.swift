@@ -32,7 +32,8 @@ extension ContentStore {
         guard sourceStat.isRegular else {
             throw .io(operation: "store", path: path, errno: sourceStat.isDirectory ? EISDIR : EINVAL)
         }
-        let objectMode: UInt32 = sourceStat.mode & 0o111 != 0 ? 0o555 : 0o444
+        // Read-only, and no more readable by group and others than the source.
+        let objectMode: UInt32 = (sourceStat.mode & 0o111 != 0 ? 0o555 : 0o444) & ~(~sourceStat.mode & 0o077)
         try prepareForWriting()
 
         if let expected, let existing = FileStat.stat(objectPath(expected)), isTrusted(expected, existing) {
