@@ -100,15 +100,33 @@ final class InstanceTests: XCTestCase {
         XCTAssertEqual(again, .counts(ran: 1, skipped: 3))
     }
 
-    func testFailureWithOneJobStopsTheFanOut() throws {
+    /// Without -k a failure stops the run, but a failed instance lets the rest of its
+    /// fan-out finish, as the imaging tools try every node; its dependents do not run.
+    func testAFailedInstanceLetsItsFanOutFinish() throws {
         let bed = imaging()
         bed.script = { context in context.command.hasPrefix("load fit02 ") ? 1 : 0 }
         let (summary, observer) = try bed.build("load", overrides: three)
-        XCTAssertEqual(observer.startedTargets, ["load@fit01", "load@fit02"])
-        XCTAssertEqual(observer.decision("load@fit03"), Decision(.run, .neverRan), "decided, queued, never started")
-        XCTAssertEqual(observer.statuses, ["load@fit01": .ok, "load@fit02": .failed])
+        XCTAssertEqual(observer.startedTargets, ["load@fit01", "load@fit02", "load@fit03"])
+        XCTAssertEqual(observer.statuses, ["load@fit01": .ok, "load@fit02": .failed, "load@fit03": .ok])
         XCTAssertEqual(observer.decision("load"), Decision(.skip, .dependencyFailed(name: "load@fit02")))
-        XCTAssertEqual(summary, .counts(ran: 1, failed: 1, blocked: 2))
+        XCTAssertEqual(summary, .counts(ran: 2, failed: 1, blocked: 1))
+    }
+
+    /// …but nothing outside the fan-out starts after the failure.
+    func testAFailedInstanceStillStopsEverythingElse() throws {
+        let bed = Testbed("""
+            NODES ?= 1-2
+            all: load other
+            load:
+                foreach node in $(NODES)
+                run load $(node)
+            other: load@fit01
+                run other
+            """)
+        bed.script = { context in context.command == "load fit02" ? 1 : 0 }
+        let (_, observer) = try bed.build("all", options: .with { $0.jobs = 1 })
+        XCTAssertEqual(Set(observer.startedTargets), ["load@fit01", "load@fit02"], "other was queued, never started")
+        XCTAssertNil(observer.statuses["other"])
     }
 
     func testEditingOneNodesInputRerunsOnlyThatInstance() throws {

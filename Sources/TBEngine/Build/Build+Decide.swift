@@ -134,7 +134,7 @@ extension Build {
         states[index].status = .failed
         summary.failed += 1
         observer.finished(name, TargetResult(status: .failed, durationMs: 0, failure: message))
-        if !options.keepGoing { stopping = true }
+        if !options.keepGoing { stop(after: index) }
         return nil
     }
 

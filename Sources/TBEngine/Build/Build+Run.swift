@@ -70,7 +70,7 @@ extension Build {
             summary.failed += 1
             observer.finished(node.name, TargetResult(status: .failed, durationMs: completion.durationMs, failure: failure,
                                                       tail: completion.log.lastLines(10), logPath: completion.logPath))
-            if !options.keepGoing { stopping = true }
+            if !options.keepGoing { stop(after: index) }
             return
         }
         let key = completion.prepared.key

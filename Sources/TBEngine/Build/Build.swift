@@ -38,6 +38,9 @@ public final class Build {
     var startedCount = 0
     var totalWithRecipe = 0
     var stopping = false
+    /// Without `-k`, a failed instance stops the run but not its own fan-out: the
+    /// imaging tools try every node. The fan-outs still allowed to finish.
+    var finishingGroups: Set<String> = []
     /// Instances of each `foreach` target running now, against its `parallel` limit.
     var runningInGroup: [String: Int] = [:]
     /// The one deadline of each `foreach` target's fan-out, set when its first instance starts.
@@ -74,22 +77,23 @@ public final class Build {
         let completions = CompletionQueue<Completion>()
         var next = 0
         while true {
-            while next < ready.count && !stopping {
+            while next < ready.count && (!stopping || !finishingGroups.isEmpty) {
                 let index = ready[next]
                 next += 1
+                if stopping && !mayFinish(index) { continue }   // left undecided: the run stopped
                 if let prepared = try decide(index) {
                     queued.append((index, prepared))
                 } else {
                     ready += release(index)
                 }
             }
-            while running < max(1, options.jobs) && !stopping,
-                  let position = queued.firstIndex(where: { mayStart($0.0) }) {
+            while running < max(1, options.jobs),
+                  let position = queued.firstIndex(where: { mayStart($0.0) && (!stopping || mayFinish($0.0)) }) {
                 let (index, prepared) = queued.remove(at: position)
                 start(index, prepared, into: completions)
                 running += 1
             }
-            if running == 0 && (next >= ready.count || stopping) { break }
+            if running == 0 && (next >= ready.count || (stopping && finishingGroups.isEmpty)) { break }
             if running == 0 { continue }
             let completion = completions.pop()
             running -= 1
@@ -110,6 +114,22 @@ public final class Build {
         }
         summary.blocked = states.filter { $0.status == .blocked || $0.status == .waiting }.count
         return summary
+    }
+
+    /// After a stop: whether node `index` is an instance of a fan-out allowed to finish.
+    private func mayFinish(_ index: Int) -> Bool {
+        graph.nodes[index].group.map { finishingGroups.contains($0) } ?? false
+    }
+
+    /// Stops the run after a failure of node `index` (without `-k`): nothing new starts,
+    /// except the other instances of a failed instance's fan-out.
+    func stop(after index: Int) {
+        if let group = graph.nodes[index].group, !stopping || !finishingGroups.isEmpty {
+            finishingGroups.insert(group)
+        } else {
+            finishingGroups = []
+        }
+        stopping = true
     }
 
     /// Whether node `index` may start now: its `foreach` target's `parallel` limit allows.
