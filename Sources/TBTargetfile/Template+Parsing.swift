@@ -43,8 +43,10 @@ extension Template {
         return Template(parts: parts, location: location)
     }
 
-    /// `NAME` or `TARGET.KEY[.KEY…]`: letters, digits and `_ - . @ /`, not starting or ending with `.`.
-    static func isReference(_ name: String) -> Bool {
+    /// `NAME` or `TARGET.KEY[.KEY…]`: letters, digits and `_ - . @ /`, not starting or
+    /// ending with `.`; `:raw` may follow (splice a `run` line's value unquoted).
+    static func isReference(_ written: String) -> Bool {
+        let name = written.hasSuffix(":raw") ? String(written.dropLast(4)) : written
         guard let first = name.utf8.first, let last = name.utf8.last,
               first != UInt8(ascii: "."), last != UInt8(ascii: ".") else { return false }
         return name.utf8.allSatisfy { Lexer.isTargetNameByte($0) }

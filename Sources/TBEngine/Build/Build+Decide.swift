@@ -186,7 +186,7 @@ extension Build {
         var steps: [Recipe.Step] = []
         for step in spec.steps {
             switch step.action {
-            case .run(let t): steps.append(.run(try scope.expand(t)))
+            case .run(let t): steps.append(.run(try ShellSplice.expand(t, in: &scope)))
             case .put(let f, let t): steps.append(.put(from: try scope.expand(f), to: try scope.expand(t)))
             case .get(let f, let t): steps.append(.get(from: try scope.expand(f), to: try scope.expand(t)))
             case .pack(let root, let paths, let to):

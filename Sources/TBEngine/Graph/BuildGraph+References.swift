@@ -22,7 +22,8 @@ extension BuildGraph {
         }
     }
 
-    private func checkReference(_ name: String, at location: SourceLocation, in node: Node) throws {
+    private func checkReference(_ written: String, at location: SourceLocation, in node: Node) throws {
+        let name = written.hasSuffix(":raw") ? String(written.dropLast(4)) : written
         switch name {
         case "root", "target": return
         case "out":

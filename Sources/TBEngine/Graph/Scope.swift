@@ -17,7 +17,15 @@ struct Scope {
     init(variables: Variables) { self.variables = variables }
 
     mutating func expand(_ template: Template) throws -> String {
-        try template.expand { name, location in try resolve(name, at: location) }
+        try template.expand { name, location in
+            try resolve(name.hasSuffix(":raw") ? String(name.dropLast(4)) : name, at: location)
+        }
+    }
+
+    /// The value of one reference, for expansions that treat references themselves
+    /// (a `run` line's shell splicing).
+    mutating func resolveReference(_ name: String, at location: SourceLocation) throws -> String {
+        try resolve(name, at: location)
     }
 
     private mutating func resolve(_ name: String, at location: SourceLocation) throws -> String {
