@@ -68,6 +68,13 @@ struct Parser {
             case "host" where rest!.text.contains("="):
                 items.append(.host(try Parser.hostDeclaration(rest!.text, at: loc.advanced(by: rest!.offset))))
                 return
+            case "secret" where !rest!.text.contains(":") && !rest!.text.contains("="):
+                let names = rest!.text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                for name in names where !name.utf8.allSatisfy(Lexer.isNameByte) {
+                    throw TargetfileError(loc.advanced(by: rest!.offset), "invalid variable name '\(name)' after 'secret'")
+                }
+                items.append(.secret(names, loc))
+                return
             case "lock" where !rest!.text.contains(":"), "inventory" where !rest!.text.contains(":"):
                 let path = try Template.parse(rest!.text, at: loc.advanced(by: rest!.offset))
                 items.append(word == "lock" ? .lock(path) : .inventory(path))

@@ -10,6 +10,7 @@ extension Targetfile {
         var firstMainTarget: String?
         var lock: Template?
         var inventory: Template?
+        var secrets: Set<String> = []
         var hostPatterns: [HostDeclaration] = []
 
         init(readFile: @escaping (String) -> String?) { self.readFile = readFile }
@@ -32,6 +33,8 @@ extension Targetfile {
                 case .variable(let v):
                     if v.isDefault && variables[v.name] != nil { continue }
                     variables[v.name] = v
+                case .secret(let names, _):
+                    secrets.formUnion(names)
                 case .inventory(let path):
                     if inventory != nil { throw TargetfileError(path.location, "only one 'inventory' per Targetfile") }
                     inventory = path
@@ -73,6 +76,7 @@ extension Targetfile {
                                         targetIndex: index, defaultTarget: firstMainTarget ?? declarations.first?.name)
             targetfile.lock = lock
             targetfile.inventory = inventory
+            targetfile.secrets = secrets
             targetfile.hostPatterns = hostPatterns
             return targetfile
         }

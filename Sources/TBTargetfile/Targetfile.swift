@@ -11,6 +11,9 @@ public struct Targetfile: Sendable {
     public var targets: [TargetSpec]
     /// Index into `targets` by name.
     public var targetIndex: [String: Int]
+    /// Variables declared `secret`: their values never appear in logs, `--json`, error
+    /// messages or traces.
+    public var secrets: Set<String> = []
     /// `lock PATH`: a file tbmake locks for the whole of a run that may run recipes,
     /// so that two runs of the pipeline never overlap.
     public var lock: Template?

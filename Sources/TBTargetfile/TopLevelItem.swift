@@ -5,6 +5,8 @@ enum TopLevelItem {
     case lock(Template)
     /// `inventory PATH`: the testbed's JSON inventory of nodes.
     case inventory(Template)
+    /// `secret NAME...`: variables whose values must never be shown.
+    case secret([String], SourceLocation)
     case variable(VariableDefinition)
     case host(HostDeclaration)
     case rule(RuleDeclaration)

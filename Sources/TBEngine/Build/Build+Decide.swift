@@ -11,6 +11,8 @@ extension Build {
         var targetKey: TargetKey
         var temporaryOuts: [(temporary: String, final: String)]
         var executor: Executor
+        /// Values of `secret` variables the recipe uses: masked wherever it is shown.
+        var redactions: [String] = []
     }
 
     /// Decides node `index`. Returns what to run, or nil when the node is settled
@@ -145,7 +147,17 @@ extension Build {
         let recipe = try expandRecipe(node.spec, in: &scope)
         var variables = node.usedVariables
         for (name, value) in scope.used { variables[name] = value }
-        for name in variables.keys.sorted() { key.add(.variable, name, .text(variables[name]!)) }
+        var redactions: [String] = []
+        for name in variables.keys.sorted() {
+            let value = variables[name]!
+            if graph.variables.secrets.contains(name) {
+                // The trace keeps only a digest of a secret.
+                key.add(.variable, name, .text(TargetKey.secretPrefix + SHA256.digest(value).hex))
+                if !value.isEmpty { redactions.append(value) }
+            } else {
+                key.add(.variable, name, .text(value))
+            }
+        }
         if let host = node.host { key.add(.host, host, .text(try identity(of: executor))) }
         hasher.update(recipe.canonicalText(outs: node.outs, state: node.state))
         key.add(.recipe, "", .digest(hasher.finalize()))
@@ -165,7 +177,7 @@ extension Build {
             key.add(.dependency, graph.nodes[d].name, .digest(states[d].outputDigest!))
         }
         return PreparedRun(recipe: recipe, key: key.digest(using: hasher), targetKey: key,
-                           temporaryOuts: [], executor: executor)
+                           temporaryOuts: [], executor: executor, redactions: redactions)
     }
 
     private func scope(for node: Node, executor: Executor, outs: [String], state: String?) throws -> Scope {

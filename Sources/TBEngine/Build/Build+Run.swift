@@ -21,7 +21,7 @@ extension Build {
         startedCount += 1
         observer.started(node.name, started: startedCount, total: totalWithRecipe)
         let logPath = options.logDirectory.map { "\($0)/\(Build.logFileName(node.name))" }
-        let log = RecipeLog(path: logPath)
+        let log = RecipeLog(path: logPath, redactions: prepared.redactions)
         for (_, final) in prepared.temporaryOuts {
             if let slash = final.lastIndex(of: "/") { try? fileSystem.createDirectory(String(final[..<slash])) }
         }
@@ -42,6 +42,7 @@ extension Build {
                                            deadline: deadline) {
                 for (temporary, _) in prepared.temporaryOuts { fileSystem.removeFile(temporary) }
             }
+            log.flush()
             let elapsed = ContinuousClock.now - begin
             let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
             completions.push(Completion(index: index, prepared: prepared, failure: failure,
@@ -55,7 +56,7 @@ extension Build {
         let index = completion.index
         let node = graph.nodes[index]
         if let group = node.group { runningInGroup[group, default: 1] -= 1 }
-        var failure = completion.failure?.message
+        var failure = completion.failure.map { completion.log.mask($0.message) }
         var outputs: [OutputRecord] = []
         if failure == nil {
             do {

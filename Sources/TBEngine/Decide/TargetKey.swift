@@ -9,6 +9,8 @@ import TBStore
 struct TargetKey {
     /// Bumped whenever what goes into a key changes, so that old traces never match.
     static let formatVersion = "tbmake-key-v1"
+    /// How a `secret` variable's value stands in a key: a digest after this prefix.
+    static let secretPrefix = "secret:"
 
     enum Kind: String {
         case variable = "var:"
@@ -76,7 +78,11 @@ struct TargetKey {
 
     private static func changed(_ kind: Kind, _ name: String, from: String, to: String) -> RebuildReason {
         switch kind {
-        case .variable: return .variableChanged(name: name, from: from, to: to)
+        case .variable:
+            if from.hasPrefix(secretPrefix) || to.hasPrefix(secretPrefix) {
+                return .variableChanged(name: name, from: "(secret)", to: "(secret)")
+            }
+            return .variableChanged(name: name, from: from, to: to)
         case .host: return .hostChanged(name: name)
         case .recipe: return .recipeChanged
         case .input: return .inputChanged(path: name)

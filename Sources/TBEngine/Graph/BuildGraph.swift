@@ -26,7 +26,7 @@ public final class BuildGraph {
                 fileSystem: FileSystem) throws {
         self.targetfile = targetfile
         self.variables = Variables(definitions: targetfile.variables, overrides: overrides, environment: environment,
-                                   inventory: inventory)
+                                   inventory: inventory, secrets: targetfile.secrets)
         self.fileSystem = fileSystem
         for name in requested {
             guard targetfile.targetIndex[name] != nil || BuildGraph.instanceBase(of: name, in: targetfile) != nil else {

@@ -109,4 +109,6 @@ struct Variables {
     var environment: [String: String]
     /// The testbed inventory: node name → field (`control.mac`) → value.
     var inventory: [String: [String: String]] = [:]
+    /// Variables declared `secret`.
+    var secrets: Set<String> = []
 }
