@@ -47,7 +47,7 @@ extension Build {
         do {
             prepared = try prepare(node, executor: executor)
         } catch {
-            return fail(index, "\(error)", decided: true)
+            return fail(index, "\(error)")
         }
         if let reason = early {
             if reason == .neverRan, let cached = cachedOutputs(of: node, key: prepared.key) {
@@ -130,9 +130,9 @@ extension Build {
 
     /// Marks a node failed without running it (its recipe could not be expanded, its
     /// host could not be identified). Stops the run unless `-k`.
-    func fail(_ index: Int, _ message: String, decided: Bool) -> PreparedRun? {
+    func fail(_ index: Int, _ message: String) -> PreparedRun? {
         let name = graph.nodes[index].name
-        if decided { observer.decided(name, Decision(.run, .cannotDecide)) }
+        observer.decided(name, Decision(.run, .cannotDecide))
         states[index].status = .failed
         summary.failed += 1
         observer.finished(name, TargetResult(status: .failed, durationMs: 0, failure: message))
