@@ -22,6 +22,8 @@ public enum BodyStatement: Hashable, Sendable {
     case use(rule: String, bindings: [Binding])
     /// `foreach VAR in NODESPEC`: one instance of the target per node.
     case foreach(variable: String, nodes: Template)
+    /// `wait DURATION`: before deciding the target, wait for its host to answer.
+    case wait(Double)
     /// `parallel N`: at most N instances of a `foreach` target run at once.
     case parallel(Int)
     /// `steps A B C`: run these targets one after the other, in the written order.
@@ -34,7 +36,7 @@ public enum BodyStatement: Hashable, Sendable {
     }
 
     /// The keywords a body line may start with, in the order the docs list them.
-    public static let keywords = ["host", "out", "state", "always", "nocache", "timeout", "retry", "env", "run", "put", "get", "pack", "unpack", "exclude", "use", "foreach", "parallel", "steps"]
+    public static let keywords = ["host", "out", "state", "always", "nocache", "timeout", "retry", "env", "run", "put", "get", "pack", "unpack", "exclude", "use", "foreach", "parallel", "steps", "wait"]
 }
 
 /// A body statement and where it was written.

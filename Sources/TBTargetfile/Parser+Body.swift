@@ -98,6 +98,12 @@ extension Parser {
             guard !specText.isEmpty else { throw TargetfileError(restLoc, "expected nodes after 'foreach \(variable) in'") }
             let specOffset = inPart.offset + inPart.text.utf8.count - specText.utf8.count
             statement = .foreach(variable: String(variable), nodes: try Template.parse(specText, at: restLoc.advanced(by: specOffset)))
+        case "wait":
+            try needsArgument()
+            guard let seconds = Parser.duration(rest) else {
+                throw TargetfileError(restLoc, "invalid duration '\(rest)': expected a number with an optional unit, as in 90s, 5m, 1h")
+            }
+            statement = .wait(seconds)
         case "parallel":
             try needsArgument()
             guard rest.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(rest), n >= 1, n <= 10000 else {

@@ -27,6 +27,8 @@ public struct TargetSpec: Hashable, Sendable {
     public var foreachVariable: String?
     /// …and the node spec (`$(NODES)`, `1-12 ~4-6`).
     public var foreachNodes: Template?
+    /// `wait DURATION`: seconds to wait for the host to answer before deciding.
+    public var wait: Double?
     /// `parallel N`: most instances running at once.
     public var parallel: Int?
     /// `steps A B C`: a sequence, whose targets run in this order; it has no recipe.

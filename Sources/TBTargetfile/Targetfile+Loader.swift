@@ -114,6 +114,7 @@ extension Targetfile {
                     spec.foreachVariable = variable
                     spec.foreachNodes = nodes
                 case .parallel(let n): spec.parallel = n
+                case .wait(let seconds): spec.wait = seconds
                 case .steps(let targets):
                     spec.sequence += targets
                 case .timeout(let s): spec.timeout = s

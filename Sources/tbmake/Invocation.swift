@@ -287,6 +287,7 @@ nonisolated(unsafe) var retainedUntilExit: [Any] = []
 /// `-q`: says nothing; the exit status is the answer.
 final class SilentObserver: BuildObserver {
     func warning(_ message: String) {}
+    func waiting(_ target: String, _ message: String) {}
     func decided(_ target: String, _ decision: Decision) {}
     func started(_ target: String, started: Int, total: Int) {}
     func finished(_ target: String, _ result: TargetResult) {}

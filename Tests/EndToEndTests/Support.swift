@@ -260,6 +260,11 @@ final class RunningTBMake {
 
     var pid: Int32 { process.processIdentifier }
 
+    /// What the process has written to stdout so far.
+    var stdoutSoFar: String {
+        (try? Data(contentsOf: outURL)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
     func wait() throws -> RunResult {
         process.waitUntilExit()
         defer {

@@ -115,10 +115,19 @@ public final class RecordingExecutor: Executor, @unchecked Sendable {
 
     // MARK: - Executor
 
+    /// With `prepareError`: the host answers from this call of `prepare()` on (a node
+    /// that comes back after a reboot); nil: never.
+    public var answersFromPrepareCall: Int? {
+        get { locked { _answersFrom } }
+        set { locked { _answersFrom = newValue } }
+    }
+    private var _answersFrom: Int?
+
     public func prepare() throws {
         let error: Error? = locked {
             _prepareCount += 1
             _events.append("prepare")
+            if let from = _answersFrom, _prepareCount >= from { return nil }
             return _prepareError
         }
         if let error { throw error }

@@ -14,6 +14,9 @@ public final class RecordingObserver: BuildObserver {
     /// Warnings, in order.
     public private(set) var warnings: [String] = []
     public func warning(_ message: String) { warnings.append(message) }
+    /// Waiting lines (`wait`), in order.
+    public private(set) var waits: [String] = []
+    public func waiting(_ target: String, _ message: String) { waits.append("\(target): \(message)") }
 
     /// Target → its decision (a target is decided once per run).
     public var decisionsByTarget: [String: Decision] {

@@ -36,6 +36,7 @@ public final class TeeObserver: BuildObserver {
     }
     public func finished(_ target: String, _ result: TargetResult) { observers.forEach { $0.finished(target, result) } }
     public func warning(_ message: String) { observers.forEach { $0.warning(message) } }
+    public func waiting(_ target: String, _ message: String) { observers.forEach { $0.waiting(target, message) } }
 }
 
 /// The run's reports as one ordered list of lines — `started a`, `finished a ok`,
@@ -52,6 +53,7 @@ public final class EventLogObserver: BuildObserver {
     public func started(_ target: String, started: Int, total: Int) { lines.append("started \(target)") }
     public func finished(_ target: String, _ result: TargetResult) { lines.append("finished \(target) \(result.status.rawValue)") }
     public func warning(_ message: String) { lines.append("warning \(message)") }
+    public func waiting(_ target: String, _ message: String) { lines.append("waiting \(target) \(message)") }
 
     /// Only the `started` and `finished` lines.
     public var runs: [String] { lines.filter { $0.hasPrefix("started ") || $0.hasPrefix("finished ") } }

@@ -1,4 +1,7 @@
 import TBStore
+#if canImport(Glibc)
+import Glibc
+#endif
 import TBTargetfile
 
 extension Build {
@@ -45,6 +48,7 @@ extension Build {
         }
         let prepared: PreparedRun
         do {
+            if let seconds = node.spec.wait, !options.dryRun { try waitForHost(of: node, executor: executor, seconds: seconds) }
             prepared = try prepare(node, executor: executor)
         } catch {
             return fail(index, "\(error)")
@@ -255,6 +259,41 @@ extension Build {
                 throw TargetfileError(location, "state file \(path) of '\(dep.name)' has no key '\(member)'")
             }
             return value
+        }
+    }
+
+    /// `wait DURATION`: tries to reach the host (prepare it) until it answers, pausing
+    /// longer each time, at most `seconds`; then its identity is learnt afresh.
+    private func waitForHost(of node: Node, executor: Executor, seconds: Double) throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        var pause = options.waitBackoff
+        var attempt = 1
+        while true {
+            do {
+                try executor.prepare()
+                identities[executor.hostName] = nil
+                return
+            } catch {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else {
+                    throw WaitTimedOut(host: executor.hostName, seconds: seconds, lastError: "\(error)")
+                }
+                let wait = min(pause, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
+                observer.waiting(node.name, "waiting for host \(executor.hostName) (attempt \(attempt)): \(error)")
+                usleep(UInt32(max(wait, 0) * 1_000_000))
+                pause = min(pause * 2, 10)
+                attempt += 1
+            }
+        }
+    }
+
+    /// A host that did not answer in time.
+    struct WaitTimedOut: Error, CustomStringConvertible {
+        var host: String
+        var seconds: Double
+        var lastError: String
+        var description: String {
+            "host \(host) did not answer within \(Duration.seconds(seconds).formattedSeconds): \(lastError)"
         }
     }
 

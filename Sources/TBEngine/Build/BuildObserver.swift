@@ -8,6 +8,8 @@ public protocol BuildObserver: AnyObject {
     func started(_ target: String, started: Int, total: Int)
     /// A recipe ended.
     func finished(_ target: String, _ result: TargetResult)
+    /// A target waits for its host (`wait`): one line each attempt.
+    func waiting(_ target: String, _ message: String)
     /// Something went wrong that the run survives (a corrupt cache object, a cache that
     /// cannot be written): one line.
     func warning(_ message: String)

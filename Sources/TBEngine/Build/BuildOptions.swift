@@ -11,6 +11,9 @@ public struct BuildOptions: Sendable {
     /// Restore outputs from the artifact cache when it has them (`--no-restore` turns
     /// it off for one run; outputs are still stored).
     public var restoreFromCache = true
+    /// First pause between attempts to reach a host a target `wait`s for; it doubles,
+    /// up to 10 s.
+    public var waitBackoff: Double = 0.5
     /// Directory of per-target logs; nil for none.
     public var logDirectory: String?
 

@@ -44,6 +44,11 @@ final class HumanObserver: BuildObserver {
         }
     }
 
+    func waiting(_ target: String, _ message: String) {
+        clearStatus()
+        Terminal.out("tbmake: \(target): \(message)\n")
+    }
+
     func warning(_ message: String) {
         clearStatus()
         Terminal.err("tbmake: warning: \(message)\n")

@@ -23,6 +23,10 @@ final class JSONObserver: BuildObserver {
         }
     }
 
+    func waiting(_ target: String, _ message: String) {
+        Terminal.out(JSON.line(["event": .string("waiting"), "target": .string(target), "message": .string(message)]))
+    }
+
     func warning(_ message: String) {
         Terminal.out(JSON.line(["event": .string("warning"), "message": .string(message)]))
     }
