@@ -156,7 +156,8 @@ struct Invocation {
             case .local: specs[name] = .local
             case .ssh(let template):
                 do {
-                    specs[name] = try HostTable.parse("ssh " + graph.expandTopLevel(template))
+                    // `host fit* = ssh root@$(host)`: a pattern's address names the host matched.
+                    specs[name] = try HostTable.parse("ssh " + graph.expandTopLevel(template, locals: ["host": name]))
                 } catch let error as HostTable.SpecError {
                     throw Stop(message: "\(template.location): \(error)", exitStatus: 2)
                 } catch {

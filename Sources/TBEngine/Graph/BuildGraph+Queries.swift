@@ -1,9 +1,11 @@
 import TBTargetfile
 
 extension BuildGraph {
-    /// Expands a template of the Targetfile's top level (no target's own names).
-    public func expandTopLevel(_ template: Template) throws -> String {
+    /// Expands a template of the Targetfile's top level (no target's own names);
+    /// `locals` adds names such as `host` for a host declaration.
+    public func expandTopLevel(_ template: Template, locals: [String: String] = [:]) throws -> String {
         var scope = Scope(variables: variables)
+        scope.locals = locals
         return try scope.expand(template)
     }
 
