@@ -21,7 +21,7 @@ extension Snapshot {
         let header = LibArchiveEntry.make()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
-        let hasher = SHA256Hasher()
+        let hasher = OverlappedHash()
         var entries: [ManifestEntry] = []
         entries.reserveCapacity(sources.count)
         for source in sources {
@@ -49,7 +49,7 @@ extension Snapshot {
     /// Streams the file at `path` into the archive through `buffer`, hashing it, and
     /// checks that it has exactly `size` bytes.
     private static func copyContent(of path: String, size: Int64, to writer: LibArchiveWriter,
-                                    buffer: UnsafeMutableRawBufferPointer, hasher: SHA256Hasher) throws(SnapshotError) -> Digest {
+                                    buffer: UnsafeMutableRawBufferPointer, hasher: OverlappedHash) throws(SnapshotError) -> Digest {
         let file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
         var total: Int64 = 0
         while true {
@@ -58,8 +58,8 @@ extension Snapshot {
             total += Int64(n)
             if total > size { throw .changedWhileReading(path: path, expected: size, actual: total) }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<n])
-            hasher.update(chunk)
-            try writer.writeData(chunk, name: path)
+            // Hashed on the other core while libarchive copies (and compresses) it.
+            try hasher.update(chunk) { () throws(SnapshotError) in try writer.writeData(chunk, name: path) }
         }
         if total != size { throw .changedWhileReading(path: path, expected: size, actual: total) }
         return hasher.finalize()

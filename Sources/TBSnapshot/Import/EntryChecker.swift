@@ -21,7 +21,7 @@ struct EntryChecker {
     /// the content against.
     mutating func check(_ header: ArchiveHeader) throws(SnapshotError) -> ManifestEntry {
         var path = header.path
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        while path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/") { path.removeLast() }
         if let reason = EntryPath.unsafeReason(path) { throw .unsafeEntry(entry: header.path, reason: reason) }
         if let target = header.hardlink { throw .unsafeEntry(entry: path, reason: .hardLink(target: target)) }
         guard let type = header.entryType else {

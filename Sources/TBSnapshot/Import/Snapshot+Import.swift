@@ -62,7 +62,7 @@ extension Snapshot {
         let input = try OpenFile.open(archive, O_RDONLY)
         let reader = try LibArchiveReader.open(fd: input.fd, path: archive)
         var checker = EntryChecker(manifest: manifest, options: options)
-        let hasher = SHA256Hasher()
+        let hasher = OverlappedHash()
         while let header = try reader.nextHeader() {
             let entry = try checker.check(header)
             guard entry.type == .file else {
@@ -72,17 +72,22 @@ extension Snapshot {
             let output = try extractor?.createFile(entry)
             var position: Int64 = 0
             try reader.readData(name: entry.path) { (offset, block) throws(SnapshotError) in
-                if offset > position { ZeroBytes.feed(offset - position, to: hasher) }
+                if offset > position { ZeroBytes.feed(offset - position, to: hasher.inline) }
                 if offset < position || offset + Int64(block.count) > entry.size {
                     throw .manifestMismatch(entry: entry.path, reason: .size(expected: entry.size, actual: max(position, offset + Int64(block.count))))
                 }
-                hasher.update(block)
-                try output?.write(block, at: offset)
+                if let output {
+                    // Hashed on the other core while written; still checked below before
+                    // the file is finished, and all of it before anything is installed.
+                    try hasher.update(block) { () throws(SnapshotError) in try output.write(block, at: offset) }
+                } else {
+                    hasher.update(block)
+                }
                 position = offset + Int64(block.count)
             }
-            if position < entry.size { ZeroBytes.feed(entry.size - position, to: hasher) }
+            if position < entry.size { ZeroBytes.feed(entry.size - position, to: hasher.inline) }
             try checker.checkContent(entry, size: header.size, digest: hasher.finalize())
-            if let output { try extractor?.finishFile(output, entry) }
+            if let output { try extractor?.finishFile(output, entry, written: position) }
         }
         try checker.finish()
     }

@@ -33,6 +33,10 @@ final class LibArchiveWriter {
             try check(archive_write_set_filter_option(pointer, "gzip", "timestamp", nil), pointer, "gzip:!timestamp", path: path)
         case .tarZstd:
             try check(archive_write_add_filter_zstd(pointer), pointer, "archive_write_add_filter_zstd", path: path)
+            // Two compression threads (GNU tar gets a core for its separate zstd process);
+            // zstd's multithreaded output does not depend on the machine, so equal input
+            // still gives equal bytes. A libzstd without threads refuses: one thread then.
+            _ = archive_write_set_filter_option(pointer, "zstd", "threads", "2")
         }
         try check(archive_write_open_fd(pointer, fd), pointer, "archive_write_open_fd", path: path)
         return writer

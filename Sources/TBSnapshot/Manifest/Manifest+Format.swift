@@ -44,7 +44,9 @@ extension Manifest {
     /// Parses and validates a manifest read from `path` (named in errors): entries sorted
     /// and unique, every entry's parent directory listed, every root listed.
     public static func parse(_ text: String, path: String) throws(SnapshotError) -> Manifest {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Split on bytes, not Characters: '\n' and '\t' are ASCII, and grapheme breaking
+        // of a 12,000-line manifest was a visible part of an import.
+        let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Substring($0) }
         guard let first = lines.first, first == Manifest.signature else {
             throw .unsupportedManifest(path: path, found: String(lines.first ?? "").prefix(80).description)
         }
@@ -59,16 +61,16 @@ extension Manifest {
             func bad(_ reason: String) -> SnapshotError { .invalidManifest(path: path, line: number, reason: reason) }
             if line.isEmpty && index == lines.count - 1 { break }
             if ended { throw bad("text after the end line") }
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            let fields = line.utf8.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false).map { Substring($0) }
             switch fields[0] {
             case "format":
-                guard fields.count == 2, let f = SnapshotFormat(rawValue: fields[1]) else { throw bad("unknown format") }
+                guard fields.count == 2, let f = SnapshotFormat(rawValue: String(fields[1])) else { throw bad("unknown format") }
                 format = f
             case "mtime":
                 guard fields.count == 2, let m = Int64(fields[1]) else { throw bad("bad mtime") }
                 mtime = m
             case "owners":
-                guard fields.count == 2, let o = OwnerPolicy(rawValue: fields[1]) else { throw bad("bad owners") }
+                guard fields.count == 2, let o = OwnerPolicy(rawValue: String(fields[1])) else { throw bad("bad owners") }
                 owners = o
             case "root":
                 guard fields.count == 2, let root = unescape(fields[1]), EntryPath.isValid(root) else { throw bad("bad root") }
@@ -77,7 +79,7 @@ extension Manifest {
                 guard fields.count == 2, Int(fields[1]) == entries.count else { throw bad("end line does not match the \(entries.count) entries") }
                 ended = true
             default:
-                guard let type = EntryType(rawValue: fields[0]) else { throw bad("unknown line '\(fields[0].prefix(20))'") }
+                guard let type = EntryType(rawValue: String(fields[0])) else { throw bad("unknown line '\(fields[0].prefix(20))'") }
                 guard fields.count == 7 else { throw bad("expected 7 fields, found \(fields.count)") }
                 guard let mode = UInt32(fields[1], radix: 8), mode <= 0o7777 else { throw bad("bad mode") }
                 let owner = fields[2].split(separator: ":")
@@ -85,7 +87,7 @@ extension Manifest {
                 guard let size = Int64(fields[3]), size >= 0, type == .file || size == 0 else { throw bad("bad size") }
                 var digest: Digest?
                 if type == .file {
-                    guard let d = Digest(lowercaseHex: fields[4]) else { throw bad("bad sha256") }
+                    guard let d = Digest(lowercaseHex: String(fields[4])) else { throw bad("bad sha256") }
                     digest = d
                 } else if fields[4] != "-" {
                     throw bad("sha256 on a \(type.rawValue)")
@@ -148,8 +150,8 @@ private func escape(_ value: String) -> String {
 }
 
 /// Undoes `escape`; nil for a malformed `%` sequence or bytes that are not UTF-8.
-private func unescape(_ value: String) -> String? {
-    guard value.utf8.contains(UInt8(ascii: "%")) else { return value }
+private func unescape(_ value: Substring) -> String? {
+    guard value.utf8.contains(UInt8(ascii: "%")) else { return String(value) }
     var out: [UInt8] = []
     var bytes = value.utf8.makeIterator()
     func nibble(_ b: UInt8?) -> UInt8? {
