@@ -35,7 +35,7 @@ struct Invocation {
         let targetfile = try loadTargetfile()
         let config = try loadConfig()
         // Configured variables are defaults under the environment's.
-        let environment = config.variables.merging(Invocation.environment()) { _, fromEnvironment in fromEnvironment }
+        let environment = config.variables.merging(Invocation.processEnvironment) { _, fromEnvironment in fromEnvironment }
         let requested = command.validateOnly ? targetfile.targets.map(\.name) : try requestedTargets(targetfile)
         let graph: BuildGraph
         do {
@@ -215,7 +215,7 @@ struct Invocation {
     /// `/etc/tbmake.conf`, `~/.tbmake.conf`, `./tbmake.conf`, later ones overriding;
     /// `TBMAKE_CONFIG` (colon-separated) replaces that list, e.g. for tests.
     private func loadConfig() throws -> LayeredConfig {
-        let paths = Invocation.environment()["TBMAKE_CONFIG"].map { $0.split(separator: ":").map(String.init) }
+        let paths = Invocation.processEnvironment["TBMAKE_CONFIG"].map { $0.split(separator: ":").map(String.init) }
             ?? LayeredConfig.standardPaths()
         do { return try LayeredConfig.load(paths: paths, readFile: Invocation.readFile) } catch {
             throw Stop(message: "\(error)", exitStatus: 2)
@@ -268,7 +268,8 @@ struct Invocation {
         return getcwd(&buffer, buffer.count).map { String(cString: $0) } ?? "."
     }
 
-    static func environment() -> [String: String] {
+    /// The process environment, read once: start-up asks for it several times.
+    static let processEnvironment: [String: String] = {
         var result: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {
@@ -279,7 +280,7 @@ struct Invocation {
             pointer += 1
         }
         return result
-    }
+    }()
 }
 
 /// Objects whose memory the process's exit reclaims (see `Invocation.run`).

@@ -33,6 +33,14 @@ public indirect enum RebuildReason: Equatable, Sendable, CustomStringConvertible
     /// Its key could not be computed (host unreachable, a state key missing…): it fails.
     case cannotDecide
 
+    /// Not run because a dependency failed or was not run itself.
+    public var isBlockedByDependency: Bool {
+        switch self {
+        case .dependencyFailed, .dependencyNotRun: return true
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .always: return "always"

@@ -9,7 +9,7 @@ enum CacheSettings {
     /// `--cache-dir`, else `$TBMAKE_CACHE`, else `cache`; a relative path is relative to
     /// the project directory (the working directory after `-C`).
     static func root(option: String?) -> String {
-        option ?? Invocation.environment()[directoryVariable] ?? "cache"
+        option ?? Invocation.processEnvironment[directoryVariable] ?? "cache"
     }
 
     /// The store at `root(option:)`. Opening it writes nothing; an unusable path (empty)
@@ -25,7 +25,7 @@ enum CacheSettings {
     /// that is not a size is a usage error.
     static func maxSize(option: ByteSize?) throws -> ByteSize? {
         if let option { return option }
-        guard let text = Invocation.environment()[maxSizeVariable] else { return nil }
+        guard let text = Invocation.processEnvironment[maxSizeVariable] else { return nil }
         guard let size = ByteSize(parsing: text) else {
             throw Invocation.Stop(message: "\(maxSizeVariable)=\(text) is not a size: \(ByteSize.syntax)", exitStatus: 2)
         }

@@ -35,10 +35,7 @@ final class HumanObserver: BuildObserver {
         if !dryRun && decision.action == .restore {
             clearStatus()
             Terminal.out("restored \(target) from the cache\n")
-        } else if case .dependencyFailed = decision.reason {
-            clearStatus()
-            Terminal.out("tbmake: \(target) not run: \(decision.reason)\n")
-        } else if case .dependencyNotRun = decision.reason {
+        } else if decision.reason.isBlockedByDependency {
             clearStatus()
             Terminal.out("tbmake: \(target) not run: \(decision.reason)\n")
         }
