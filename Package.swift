@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "TBStore", dependencies: ["CCrypto"]),
         .target(name: "TBTargetfile"),
         .target(name: "TBEngine", dependencies: ["TBStore", "TBTargetfile"]),
-        .target(name: "TBHosts", dependencies: ["TBEngine", "CSSH2"]),
+        .target(name: "TBHosts", dependencies: ["TBEngine", "TBStore", "CSSH2"]),
         .target(name: "TBSnapshot", dependencies: ["TBStore", "CArchive"]),
         .executableTarget(
             name: "tbmake",
@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "TBStoreTests", dependencies: ["TBStore"]),
         .testTarget(name: "TBTargetfileTests", dependencies: ["TBTargetfile"]),
         .testTarget(name: "TBEngineTests", dependencies: ["TBEngine", "TBTestSupport"]),
-        .testTarget(name: "TBHostsTests", dependencies: ["TBHosts"]),
+        .testTarget(name: "TBHostsTests", dependencies: ["TBHosts", "TBStore"]),
         .testTarget(name: "TBSnapshotTests", dependencies: ["TBSnapshot", "TBStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TBTestSupport"]),
     ],

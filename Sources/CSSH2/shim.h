@@ -1,13 +1,35 @@
 #ifndef TBMAKE_CSSH2_SHIM_H
 #define TBMAKE_CSSH2_SHIM_H
+#include <errno.h>
 #include <string.h>
+#include <time.h>
+#include <sys/socket.h>
 #include <libssh2.h>
 #include <libssh2_sftp.h>
 /* libssh2's convenience API is function-like macros Swift cannot import; these are
    static inline wrappers of the *_ex forms they expand to, for the ssh executor. */
 
-static inline LIBSSH2_SESSION *tb_ssh2_session_init(void) {
-    return libssh2_session_init_ex(NULL, NULL, NULL, NULL);
+/* When bytes last arrived from the host (CLOCK_MONOTONIC, ns), written by the receive
+   callback below from inside libssh2 calls; the keepalive check reads it. */
+typedef struct { long long last_receive_ns; } tb_ssh2_activity;
+
+/* libssh2's own receive (recv(2), -errno on failure), plus the time of arrival. */
+static ssize_t tb_ssh2_recv(libssh2_socket_t socket, void *buffer, size_t length, int flags, void **abstract) {
+    ssize_t n = recv(socket, buffer, length, flags);
+    if (n < 0) return -errno;
+    if (n > 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        ((tb_ssh2_activity *)*abstract)->last_receive_ns = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+    }
+    return n;
+}
+
+/* A session whose receives are timed into `activity` (which must outlive it). */
+static inline LIBSSH2_SESSION *tb_ssh2_session_init(tb_ssh2_activity *activity) {
+    LIBSSH2_SESSION *session = libssh2_session_init_ex(NULL, NULL, NULL, activity);
+    if (session) libssh2_session_callback_set(session, LIBSSH2_CALLBACK_RECV, (void *)tb_ssh2_recv);
+    return session;
 }
 static inline int tb_ssh2_session_disconnect(LIBSSH2_SESSION *session, const char *description) {
     return libssh2_session_disconnect_ex(session, SSH_DISCONNECT_BY_APPLICATION, description, "");

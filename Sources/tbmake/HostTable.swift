@@ -1,5 +1,6 @@
 import TBEngine
 import TBHosts
+import TBStore
 import TBTargetfile
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +11,8 @@ import Glibc
 /// (`host fit* = local`) — as a sandbox of the embedded testbed or, for
 /// `ssh [user@]address[:port] [root=DIR]`, a libssh2 connection (OpenSSH client config
 /// honoured: `HostName`, `User`, `Port`, `IdentityFile`, `UserKnownHostsFile`,
-/// `StrictHostKeyChecking`, `ConnectTimeout`). `-H NAME=SPEC` overrides a declaration
+/// `StrictHostKeyChecking`, `ConnectTimeout`, `ServerAliveInterval`,
+/// `ServerAliveCountMax`). `-H NAME=SPEC` overrides a declaration
 /// for one run. Used from the scheduler's thread only.
 final class HostTable {
     /// How a host is reached.
@@ -32,11 +34,14 @@ final class HostTable {
     private var executors: [String: Executor] = [:]
     private var specs: [String: Spec] = [:]
     private let sshConfig: SSHConfig
+    private let digests: DigestCache?
 
     /// - Parameters:
     ///   - specs: the spec of every host the graph uses, declarations and `-H` applied.
     ///   - sshConfig: OpenSSH client config to resolve aliases with.
-    init(specs: [String: Spec], projectDirectory: String, sshConfig: SSHConfig) {
+    ///   - digests: the run's digest cache, with which ssh hosts skip unchanged transfers.
+    init(specs: [String: Spec], projectDirectory: String, sshConfig: SSHConfig, digests: DigestCache? = nil) {
+        self.digests = digests
         self.specs = specs
         self.projectDirectory = projectDirectory
         self.sshConfig = sshConfig
@@ -54,7 +59,7 @@ final class HostTable {
         case .ssh(let user, let address, let port, let root):
             let (destination, options) = sshConfig.resolve(alias: address, user: user, port: port)
             executor = SSHExecutor(hostName: name, destination: destination, options: options, root: root,
-                                   projectDirectory: projectDirectory)
+                                   projectDirectory: projectDirectory, digests: digests)
         }
         executors[name] = executor
         return executor

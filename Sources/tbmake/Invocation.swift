@@ -82,7 +82,7 @@ struct Invocation {
         do { sshConfig = try HostTable.sshConfig(path: command.sshConfig) } catch {
             throw Stop(message: "\(error)", exitStatus: 2)
         }
-        let hosts = HostTable(specs: hostSpecs, projectDirectory: projectDirectory, sshConfig: sshConfig)
+        let hosts = HostTable(specs: hostSpecs, projectDirectory: projectDirectory, sshConfig: sshConfig, digests: digests)
         let pipelineLock = options.dryRun ? nil : try acquirePipelineLock(targetfile, graph)
         defer { withExtendedLifetime(pipelineLock) {} }
         let human = HumanObserver(dryRun: command.dryRun, explain: command.explain,

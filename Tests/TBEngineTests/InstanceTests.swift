@@ -433,6 +433,6 @@ final class DeadlineExecutor: Executor, @unchecked Sendable {
         throw ExecutorError.timedOut(seconds: 0.2)
     }
 
-    func put(from local: String, to remote: String) throws {}
-    func get(from remote: String, to local: String) throws {}
+    func put(from local: String, to remote: String) throws -> TransferOutcome { .copied }
+    func get(from remote: String, to local: String) throws -> TransferOutcome { .copied }
 }

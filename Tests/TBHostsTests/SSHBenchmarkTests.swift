@@ -1,6 +1,7 @@
 import Foundation
 import TBEngine
 import TBHosts
+import TBStore
 import XCTest
 
 /// Figures for bench/ssh; runs only with TBMAKE_SSH_BENCH=1. Prints `ssh-bench: key value` lines.
@@ -16,10 +17,13 @@ final class SSHBenchmarkTests: XCTestCase {
         let project = try TemporaryDirectory()
         let knownHosts = project.path + "/known_hosts"
         try sshd.knownHostsLine().write(toFile: knownHosts, atomically: true, encoding: .utf8)
-        let executor = SSHExecutor(
-            hostName: "bench", destination: SSHDestination(user: "root", address: "127.0.0.1", port: sshd.port),
-            options: SSHOptions(identityFiles: [sshd.userKey], knownHostsFile: knownHosts, useAgent: false),
-            projectDirectory: project.path)
+        func makeExecutor(digests: DigestCache) -> SSHExecutor {
+            SSHExecutor(hostName: "bench", destination: SSHDestination(user: "root", address: "127.0.0.1", port: sshd.port),
+                        options: SSHOptions(identityFiles: [sshd.userKey], knownHostsFile: knownHosts, useAgent: false),
+                        projectDirectory: project.path, digests: digests)
+        }
+        let digests = DigestCache()
+        let executor = makeExecutor(digests: digests)
         let sink = CapturingSink()
         let clock = ContinuousClock()
         let connect = try clock.measure { try executor.prepare() }
@@ -39,6 +43,19 @@ final class SSHBenchmarkTests: XCTestCase {
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: sshd.home + "/big-put.bin")).count, megabytes << 20)
 
+        // The same file again: the first time its remote digest is computed (sha256sum on
+        // the host) and remembered; a later run, starting from the entries the build log
+        // keeps, needs one stat on each side. Timestamps first age past the racy margin.
+        usleep(200_000)
+        var outcome = TransferOutcome.copied
+        let firstUnchanged = try clock.measure { outcome = try executor.put(from: big, to: "big-put.bin") }
+        XCTAssertNotEqual(outcome, .copied)
+        let nextRun = makeExecutor(digests: DigestCache(entries: Dictionary(
+            uniqueKeysWithValues: digests.takeChangedEntries().map { ($0.path, $0.entry) })))
+        try nextRun.prepare()
+        let unchanged = try clock.measure { outcome = try nextRun.put(from: big, to: "big-put.bin") }
+        XCTAssertNotEqual(outcome, .copied)
+
         func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
         print("ssh-bench: commands \(commands)")
         print("ssh-bench: connect_ms \(ms(connect))")
@@ -47,5 +64,7 @@ final class SSHBenchmarkTests: XCTestCase {
         print("ssh-bench: put_mib \(megabytes)")
         print("ssh-bench: put_s \(ms(put) / 1000)")
         print("ssh-bench: scp_s \(ms(scp) / 1000)")
+        print("ssh-bench: unchanged_first_ms \(ms(firstUnchanged))")
+        print("ssh-bench: unchanged_ms \(ms(unchanged))")
     }
 }

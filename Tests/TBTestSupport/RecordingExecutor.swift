@@ -154,14 +154,18 @@ public final class RecordingExecutor: Executor, @unchecked Sendable {
                                      root: root, fileSystem: fileSystem, output: output))
     }
 
-    public func put(from local: String, to remote: String) throws {
+    @discardableResult
+    public func put(from local: String, to remote: String) throws -> TransferOutcome {
         locked { record(.put(from: local, to: remote)) }
         try copy(from: local, to: remote)
+        return .copied
     }
 
-    public func get(from remote: String, to local: String) throws {
+    @discardableResult
+    public func get(from remote: String, to local: String) throws -> TransferOutcome {
         locked { record(.get(from: remote, to: local)) }
         try copy(from: remote, to: local)
+        return .copied
     }
 
     /// Copies a file, or every file of a directory, replacing the destination as a whole.

@@ -30,12 +30,16 @@ public protocol Executor: AnyObject, Sendable {
 
     /// Copies a file or a directory from the project (`local`, relative to the project
     /// directory or absolute) to `remote` on the host. The destination is replaced as a
-    /// whole and appears only once complete.
-    func put(from local: String, to remote: String) throws
+    /// whole and appears only once complete. An executor may skip a file the host
+    /// already holds with the same content and mode, and say so.
+    @discardableResult
+    func put(from local: String, to remote: String) throws -> TransferOutcome
 
     /// Copies a file or a directory from `remote` on the host to `local` in the project.
-    /// The destination is replaced as a whole and appears only once complete.
-    func get(from remote: String, to local: String) throws
+    /// The destination is replaced as a whole and appears only once complete; a file
+    /// the project already holds with the same content and mode may be skipped.
+    @discardableResult
+    func get(from remote: String, to local: String) throws -> TransferOutcome
 }
 
 /// Receives a recipe's output as it is produced. Called from the thread running the step.

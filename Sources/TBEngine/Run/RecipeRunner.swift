@@ -45,9 +45,9 @@ enum RecipeRunner {
                             : "command exited with status \(status): \(command)")
                     }
                 case .put(let from, let to):
-                    try executor.put(from: from, to: to)
+                    note(try executor.put(from: from, to: to), copying: from, to: "\(executor.hostName):\(to)", log: log)
                 case .get(let from, let to):
-                    try executor.get(from: from, to: to)
+                    note(try executor.get(from: from, to: to), copying: "\(executor.hostName):\(from)", to: to, log: log)
                 case .pack(let root, let paths, let excludes, let archive, let manifest, let formatName):
                     guard let archiver else { return Failure(message: "no archiver to pack \(archive)") }
                     try archiver.pack(root: root, paths: paths, excludes: excludes, archive: archive,
@@ -63,5 +63,12 @@ enum RecipeRunner {
             }
         }
         return nil
+    }
+
+    /// Says in the log when a transfer found its destination up to date.
+    private static func note(_ outcome: TransferOutcome, copying source: String, to destination: String, log: RecipeLog) {
+        if case .unchanged(let digest) = outcome {
+            log.write("tbmake: \(destination) already has the content of \(source) (sha256 \(digest.prefix(12))): not copied\n")
+        }
     }
 }

@@ -42,13 +42,17 @@ public final class LocalExecutor: Executor {
     public var variables: [String: String] { ["root": root] }
 
     /// Copies within the local file system; see `LocalCopy` for the exact semantics.
-    public func put(from local: String, to remote: String) throws {
+    @discardableResult
+    public func put(from local: String, to remote: String) throws -> TransferOutcome {
         try transfer(from: local, to: remote)
+        return .copied
     }
 
     /// Copies within the local file system; see `LocalCopy` for the exact semantics.
-    public func get(from remote: String, to local: String) throws {
+    @discardableResult
+    public func get(from remote: String, to local: String) throws -> TransferOutcome {
         try transfer(from: remote, to: local)
+        return .copied
     }
 
     private func transfer(from source: String, to destination: String) throws {

@@ -3,7 +3,7 @@ import Glibc
 /// The subset of OpenSSH client config (`~/.ssh/config`, `ssh -F FILE`) tbmake uses:
 /// `Host` blocks with patterns (`*`, `?`, `!negation`), and `HostName`, `User`,
 /// `Port`, `IdentityFile`, `UserKnownHostsFile`, `StrictHostKeyChecking`,
-/// `ConnectTimeout`. As in ssh, the first value found for a keyword wins (except
+/// `ConnectTimeout`, `ServerAliveInterval`, `ServerAliveCountMax`. As in ssh, the first value found for a keyword wins (except
 /// `IdentityFile`, which accumulates); keywords are case-insensitive; `Key=value`
 /// and quoted values are accepted; `Match` blocks and other keywords are ignored.
 public struct SSHConfig: Equatable, Sendable {
@@ -82,6 +82,12 @@ public struct SSHConfig: Equatable, Sendable {
         default: options.strictHostKeyChecking = .yes
         }
         if let timeout = first["connecttimeout"].flatMap({ Double($0) }) { options.connectTimeout = timeout }
+        if let interval = first["serveraliveinterval"].flatMap({ Int($0) }), interval >= 0 {
+            options.serverAliveInterval = interval
+        }
+        if let count = first["serveralivecountmax"].flatMap({ Int($0) }), count >= 1 {
+            options.serverAliveCountMax = count
+        }
         return (destination, options)
     }
 

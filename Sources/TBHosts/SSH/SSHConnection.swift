@@ -19,6 +19,13 @@ private let libssh2Initialisation: Int32 = libssh2_init(0)
 ///
 /// Once a socket-level error is seen the connection is marked lost and every later
 /// call fails with `SSHError.connectionLost`; the owner makes a new connection.
+///
+/// Keepalive (`SSHOptions.serverAliveInterval`): while a thread waits on the socket,
+/// a host that has sent nothing for an interval is sent a keepalive that asks for an
+/// answer (libssh2's `keepalive@libssh2.org` global request, timed by this class); when
+/// `serverAliveCountMax` of them in a row get nothing back — a host that vanished, or
+/// hangs, without closing the connection — the connection is marked lost. Arrivals
+/// are timed by a receive callback (`tb_ssh2_recv` in the C shim).
 final class SSHConnection: @unchecked Sendable {
     /// The name used in messages (the Targetfile's host name).
     let hostName: String
@@ -35,6 +42,14 @@ final class SSHConnection: @unchecked Sendable {
     private var users = 0
     /// Channels that may be open at once for commands.
     let channelSlots = Semaphore(value: 9)
+    /// Written by the receive callback, inside libssh2 calls (under `lock`).
+    private let activity: UnsafeMutablePointer<tb_ssh2_activity>
+    private let aliveIntervalNs: Int64
+    private let aliveCountMax: Int
+    /// Guarded by `lock`: when the last keepalive was sent, and how many since the
+    /// host last sent anything.
+    private var lastKeepaliveNs: Int64 = 0
+    private var unansweredKeepalives = 0
 
     /// Connects, verifies the host key against `options.knownHostsFile`, and
     /// authenticates, all within `options.connectTimeout` per step. Throws `SSHError`.
@@ -44,7 +59,12 @@ final class SSHConnection: @unchecked Sendable {
         self.destination = destination
         socket = try tcpConnect(address: destination.address, port: destination.port,
                                 timeout: options.connectTimeout)
-        guard let session = tb_ssh2_session_init() else {
+        aliveIntervalNs = Int64(options.serverAliveInterval) * 1_000_000_000
+        aliveCountMax = options.serverAliveCountMax
+        activity = .allocate(capacity: 1)
+        activity.initialize(to: tb_ssh2_activity(last_receive_ns: 0))
+        guard let session = tb_ssh2_session_init(activity) else {
+            activity.deallocate()
             throw SSHError.library(host: hostName, operation: "libssh2_session_init", code: -1, message: "out of memory")
         }
         self.session = session
@@ -64,6 +84,10 @@ final class SSHConnection: @unchecked Sendable {
         try authenticate(options: options)
         libssh2_session_set_timeout(session, 0)
         libssh2_session_set_blocking(session, 0)
+        if aliveIntervalNs > 0 {
+            // libssh2's own timer at its minimum: `keepAlive()` decides when to send.
+            libssh2_keepalive_config(session, 1, 1)
+        }
     }
 
     deinit {
@@ -71,6 +95,7 @@ final class SSHConnection: @unchecked Sendable {
         libssh2_session_set_timeout(session, 1000)
         if lostReason == nil { _ = tb_ssh2_session_disconnect(session, "tbmake done") }
         libssh2_session_free(session)
+        activity.deallocate()
         // `socket` closes when it is released, after this.
     }
 
@@ -166,6 +191,7 @@ final class SSHConnection: @unchecked Sendable {
     }
 
     private func waitForSocket(directions: Int32, shared: Bool, deadline: ContinuousClock.Instant?) throws {
+        if aliveIntervalNs > 0 { try keepAlive() }
         var events: Int16 = 0
         if directions & LIBSSH2_SESSION_BLOCK_INBOUND != 0 { events |= Int16(POLLIN) }
         if directions & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
@@ -181,6 +207,31 @@ final class SSHConnection: @unchecked Sendable {
         if events == 0 { events = Int16(POLLIN) }
         var descriptor = pollfd(fd: socket.rawValue, events: events, revents: 0)
         _ = poll(&descriptor, 1, timeout)
+    }
+
+    /// Sends a keepalive if the host has been silent for an interval since the last
+    /// thing it sent or the last keepalive; marks the connection lost (and throws) when
+    /// `aliveCountMax` keepalives went unanswered. Called while waiting on the socket,
+    /// at least every 200 ms.
+    private func keepAlive() throws {
+        try lock.withLock {
+            if let lostReason { throw SSHError.connectionLost(host: hostName, reason: lostReason) }
+            let now = monotonicNs()
+            let lastReceive = activity.pointee.last_receive_ns
+            if lastReceive > lastKeepaliveNs { unansweredKeepalives = 0 }
+            guard now - max(lastReceive, lastKeepaliveNs) >= aliveIntervalNs else { return }
+            if unansweredKeepalives >= aliveCountMax {
+                let seconds = (now - lastReceive) / 1_000_000_000
+                let reason = "no answer for \(seconds) s (\(aliveCountMax) keepalives unanswered)"
+                lostReason = reason
+                throw SSHError.connectionLost(host: hostName, reason: reason)
+            }
+            var secondsToNext: Int32 = 0
+            if libssh2_keepalive_send(session, &secondsToNext) == 0 {
+                lastKeepaliveNs = now
+                unansweredKeepalives += 1
+            }
+        }
     }
 
     private static func isConnectionFailure(_ code: Int32) -> Bool {

@@ -1,6 +1,7 @@
 import CSSH2
 import Glibc
 import TBEngine
+import TBStore
 
 extension SSHExecutor {
     /// Copies a local file or directory to the host over SFTP.
@@ -14,8 +15,10 @@ extension SSHExecutor {
     ///   and renamed over it with `mv` (rename(2)), an existing directory being moved
     ///   aside first: no truncated file ever has the final name. A failed copy is
     ///   removed.
-    /// - Unchanged files are copied again (skipping by remote digest is to come).
-    public func put(from local: String, to remote: String) throws {
+    /// - A regular file the host already holds with the same content and mode is not
+    ///   copied (`.unchanged`); see `unchangedOnHost`. Directories are copied whole.
+    @discardableResult
+    public func put(from local: String, to remote: String) throws -> TransferOutcome {
         let source = LocalPath.resolve(local, against: projectDirectory)
         let sourceStatus = try fileStatus(source, followingSymlinks: true)
             .mapError { ExecutorError.transferFailed(path: source, reason: $0.description) }.get()
@@ -27,8 +30,12 @@ extension SSHExecutor {
         let parent = LocalPath.parent(of: destination)
         let temporary = parent + "/." + LocalPath.name(of: destination) + ".tbmake-tmp-\(getpid())-\(temporaryNames.next())"
 
-        try transfers.withLock {
+        return try transfers.withLock {
             let client = try sftp()
+            if sourceStatus.isRegularFile, let stat = FileStat.stat(source),
+               let digest = try unchangedOnHost(local, source: source, stat: stat, remote: destination, client: client) {
+                return .unchanged(digest: digest.hex)
+            }
             try runChecked("mkdir -p -- \(shellQuote(parent))", what: "creating \(parent)", on: client.connection)
             do {
                 if sourceStatus.isDirectory {
@@ -51,6 +58,7 @@ extension SSHExecutor {
                       rm -rf -- \(aside)
                     else mv -f -- \(t) \(d); fi
                     """, what: "renaming the copy to \(destination)", on: client.connection)
+                return .copied
             } catch {
                 _ = try? runChecked("rm -rf -- \(shellQuote(temporary))", what: "removing \(temporary)", on: client.connection)
                 throw transferError(error, path: destination)
@@ -60,16 +68,21 @@ extension SSHExecutor {
 
     /// Copies a remote file or directory from the host into the project over SFTP,
     /// with the same path rules and guarantees as `put`, mirrored (the local copy is
-    /// built beside the destination and renamed over it).
-    public func get(from remote: String, to local: String) throws {
+    /// built beside the destination and renamed over it), skipping a regular file the
+    /// project already holds with the same content and mode (`unchangedInProject`).
+    @discardableResult
+    public func get(from remote: String, to local: String) throws -> TransferOutcome {
         let source = remotePath(remote)
         var destination = LocalPath.resolve(local, against: projectDirectory)
         if local.hasSuffix("/") { destination = LocalPath.resolve(LocalPath.name(of: source), against: destination) }
         let parent = LocalPath.parent(of: destination)
         let temporary = parent + "/." + LocalPath.name(of: destination) + ".tbmake-tmp-\(getpid())-\(temporaryNames.next())"
 
-        try transfers.withLock {
+        return try transfers.withLock {
             let client = try sftp()
+            if let digest = try unchangedInProject(local, destination: destination, remote: source, client: client) {
+                return .unchanged(digest: digest.hex)
+            }
             var committed = false
             defer { if !committed { try? removeTree(temporary) } }
             do {
@@ -88,6 +101,7 @@ extension SSHExecutor {
                 }
                 try replaceLocal(destination, with: temporary)
                 committed = true
+                return .copied
             } catch {
                 throw transferError(error, path: source)
             }

@@ -1,5 +1,6 @@
 import Glibc
 import TBEngine
+import TBStore
 
 /// A host reached over ssh (libssh2): recipes run there with `sh -c`, `put`/`get` go
 /// over SFTP.
@@ -21,6 +22,9 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
     public let projectDirectory: String
     /// Run once per identity; its output becomes part of the identity.
     public let probe: String?
+    /// Digests of project files and, keyed `ssh://…`, of files on the host: lets `put`
+    /// and `get` skip files whose destination already has the content. nil: always copy.
+    let digests: DigestCache?
     let configuredRoot: String?
 
     private let state = Lock()
@@ -34,9 +38,12 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
     /// `root`: the remote directory exposed as `$(root)`, where commands start and
     /// relative remote paths of `put`/`get` are resolved; it is created by
     /// `prepare()`. nil: the remote user's `HOME`. `probe`: a command whose output is
-    /// part of the identity (e.g. `cat /etc/machine-id`).
+    /// part of the identity (e.g. `cat /etc/machine-id`). `digests`: the run's digest
+    /// cache, for skipping unchanged transfers (nil: every transfer copies).
     public init(hostName: String, destination: SSHDestination, options: SSHOptions = SSHOptions(),
-                root: String? = nil, probe: String? = nil, projectDirectory: String = ".") {
+                root: String? = nil, probe: String? = nil, projectDirectory: String = ".",
+                digests: DigestCache? = nil) {
+        self.digests = digests
         self.hostName = hostName
         self.destination = destination
         self.options = options

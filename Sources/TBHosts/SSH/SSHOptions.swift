@@ -41,10 +41,21 @@ public struct SSHOptions: Equatable, Sendable {
     public var connectTimeout: Double
     /// Whether to try ssh-agent (`SSH_AUTH_SOCK`) before key files.
     public var useAgent: Bool
+    /// Seconds without a byte from the host, while a command or transfer waits on it,
+    /// after which a keepalive asks the host to answer; 0: none (OpenSSH
+    /// `ServerAliveInterval`).
+    public var serverAliveInterval: Int
+    /// Keepalives left unanswered before the connection is given up as lost (OpenSSH
+    /// `ServerAliveCountMax`): a host that vanished without closing the connection
+    /// fails its targets after about `serverAliveInterval × (serverAliveCountMax + 1)`
+    /// seconds instead of hanging them.
+    public var serverAliveCountMax: Int
 
     public init(identityFiles: [String] = [], knownHostsFile: String = "",
                 strictHostKeyChecking: StrictHostKeyChecking = .yes, connectTimeout: Double = 30,
-                useAgent: Bool = true) {
+                useAgent: Bool = true, serverAliveInterval: Int = 15, serverAliveCountMax: Int = 3) {
+        self.serverAliveInterval = serverAliveInterval
+        self.serverAliveCountMax = serverAliveCountMax
         self.identityFiles = identityFiles
         self.knownHostsFile = knownHostsFile
         self.strictHostKeyChecking = strictHostKeyChecking

@@ -36,3 +36,10 @@ extension stat {
     /// Permission bits including setuid, setgid and sticky.
     var permissions: mode_t { st_mode & 0o7777 }
 }
+
+/// CLOCK_MONOTONIC in nanoseconds: the clock the C shim times arrivals with.
+func monotonicNs() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+}

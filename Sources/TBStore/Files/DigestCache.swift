@@ -80,6 +80,28 @@ public final class DigestCache: @unchecked Sendable {
         lock.withLock { hashes }
     }
 
+    /// The digest remembered for `key` if it was taken under exactly `stat` and is not
+    /// racily clean. For files hashed elsewhere (a file on a remote host, keyed
+    /// `ssh://…`): `stat` and the entry's `hashedAtNs` come from that host and its clock.
+    public func remembered(_ key: String, stat: FileStat) -> Digest? {
+        guard let cached = lock.withLock({ entries[key] }), cached.matches(stat),
+              max(stat.mtimeNs, stat.ctimeNs) < cached.hashedAtNs - racyMarginNs
+        else { return nil }
+        return cached.digest
+    }
+
+    /// Remembers `digest` for `key`: the content the file had under `stat`, hashed by
+    /// someone else (a remote `sha256sum`) starting at `hashedAtNs` on the clock of the
+    /// host holding the file. Kept and persisted like the entries of local files.
+    public func remember(_ digest: Digest, for key: String, stat: FileStat, hashedAtNs: Int64) {
+        let entry = DigestCacheEntry(size: stat.size, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs,
+                                     inode: stat.inode, hashedAtNs: hashedAtNs, digest: digest)
+        lock.withLock {
+            entries[key] = entry
+            changed.insert(key)
+        }
+    }
+
     /// The entry for `path`, if any.
     public func entry(forPath path: String) -> DigestCacheEntry? {
         lock.withLock { entries[path] }

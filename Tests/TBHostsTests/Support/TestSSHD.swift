@@ -83,6 +83,15 @@ final class TestSSHD {
         }
     }
 
+    /// Sends `signal` to the per-connection sshd processes: SIGSTOP makes the server
+    /// hang without closing anything (as a host that vanished), SIGCONT resumes it.
+    func signalConnections(_ signal: Int32) {
+        guard pid > 0 else { return }
+        for process in Self.descendants(of: pid) where Self.commandName(process) == "sshd" {
+            kill(process, signal)
+        }
+    }
+
     /// Replaces the host key with a new one (takes effect for new connections after restart).
     func regenerateHostKey() throws {
         try? FileManager.default.removeItem(atPath: hostKey)
