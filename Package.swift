@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "TBStoreTests", dependencies: ["TBStore"]),
         .testTarget(name: "TBTargetfileTests", dependencies: ["TBTargetfile"]),
         .testTarget(name: "TBEngineTests", dependencies: ["TBEngine", "TBTestSupport"]),
-        .testTarget(name: "TBHostsTests", dependencies: ["TBHosts", "TBStore"]),
+        .testTarget(name: "TBHostsTests", dependencies: ["TBHosts", "TBStore", "TBTestSupport"]),
         .testTarget(name: "TBSnapshotTests", dependencies: ["TBSnapshot", "TBStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TBTestSupport"]),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import TBTestSupport
 import XCTest
 
 /// tbmake killed with SIGKILL in the middle of a recipe: what finished is remembered,
@@ -27,7 +28,7 @@ final class CrashSafetyTests: XCTestCase {
             return true
         }
         guard started, let group = recipeGroup else { return }
-        XCTAssertFalse(liveProcesses(inGroup: group).isEmpty, "the recipe (its own process group) runs")
+        XCTAssertFalse(TestProcess.live(inGroup: group).isEmpty, "the recipe (its own process group) runs")
 
         XCTAssertEqual(kill(running.pid, SIGKILL), 0)
         // The recipe runs in its own process group, which outlives tbmake: end it too
@@ -35,7 +36,7 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertEqual(kill(-group, SIGKILL), 0)
         let killed = try running.wait()
         XCTAssertEqual(killed.status, 128 + SIGKILL, "\(killed)")
-        XCTAssertTrue(waitUntil("the recipe's group is gone") { liveProcesses(inGroup: group).isEmpty })
+        XCTAssertTrue(waitUntil("the recipe's group is gone") { TestProcess.live(inGroup: group).isEmpty })
 
         let after = try project.tbmake("--json", "-n", "b")
         XCTAssertEqual(after.status, 0, "\(after)")

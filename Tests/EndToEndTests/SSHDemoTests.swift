@@ -1,4 +1,5 @@
 import Foundation
+import TBTestSupport
 import XCTest
 
 /// The demo Targetfile over ssh: hosts dev2 and prod are real sshd processes on
@@ -172,7 +173,7 @@ final class SSHDemoTests: XCTestCase {
     func testWrongUserKeyAndRefusedConnectionAreOneLineErrorsNamingTheHost() throws {
         let (hosts, project) = try sshDemo()
         let wrongKey = hosts.directory + "/wrong_ed25519"
-        try LoopbackSSHD.keygen(wrongKey)
+        try TestSSHD.keygen(wrongKey)
         try hosts.writeConfig(identityFile: wrongKey)
         let wrong = try tbmake(project, hosts, "prod-install")
         XCTAssertEqual(wrong.status, 1, "\(wrong)")

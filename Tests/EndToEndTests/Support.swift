@@ -293,14 +293,3 @@ func waitUntil(_ what: String, limit: TimeInterval = 60, file: StaticString = #f
     }
     return true
 }
-
-/// Processes of group `pgid` still running (zombies excluded), from /proc.
-func liveProcesses(inGroup pgid: Int32) -> [Int32] {
-    let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
-    return pids.filter { pid in
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 2 && fields[0] != "Z" && fields[0] != "X" && Int32(fields[2]) == pgid
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import TBTestSupport
 import TBEngine
 import TBHosts
 import XCTest
@@ -89,7 +90,7 @@ final class LocalExecutorRunTests: XCTestCase {
             XCTAssertEqual("\(error)", "timed out after 1.5s")
         }
         let pgid = try XCTUnwrap(Int32(sink.text.trimmingCharacters(in: .whitespacesAndNewlines)))
-        XCTAssertEqual(liveProcesses(inGroup: pgid), [], "the whole group is gone when run returns")
+        XCTAssertEqual(TestProcess.live(inGroup: pgid), [], "the whole group is gone when run returns")
         XCTAssertEqual(try readText(project.path + "/events"),
                        "watching\nwatcher got TERM\nsleep ended with status \(128 + SIGTERM)\n",
                        "the group got SIGTERM first, and SIGTERM alone ended it")
@@ -107,7 +108,7 @@ final class LocalExecutorRunTests: XCTestCase {
         }
         // First line: the pid; then the shell's own report of its killed sleep.
         let pgid = try XCTUnwrap(sink.text.split(separator: "\n").first.flatMap { Int32($0) }, sink.text)
-        XCTAssertEqual(liveProcesses(inGroup: pgid), [])
+        XCTAssertEqual(TestProcess.live(inGroup: pgid), [])
         let events = try readText(project.path + "/events")
         XCTAssertTrue(events.hasPrefix("TERM survived\n"), "SIGTERM came first: \(events)")
     }
@@ -126,7 +127,7 @@ final class LocalExecutorRunTests: XCTestCase {
         XCTAssertEqual(lines.last, "started")
         let pgid = try XCTUnwrap(lines.first.flatMap { Int32($0) })
         // The background sleep still holds the pipe: run returned without waiting for it.
-        XCTAssertFalse(liveProcesses(inGroup: pgid).isEmpty, "run returned while the pipe was still held open")
+        XCTAssertFalse(TestProcess.live(inGroup: pgid).isEmpty, "run returned while the pipe was still held open")
         XCTAssertEqual(kill(-pgid, SIGKILL), 0)
     }
 

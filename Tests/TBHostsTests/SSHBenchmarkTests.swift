@@ -1,4 +1,5 @@
 import Foundation
+import TBTestSupport
 import TBEngine
 import TBHosts
 import TBStore
@@ -32,13 +33,13 @@ final class SSHBenchmarkTests: XCTestCase {
         }
         let sshArguments = ["-i", sshd.userKey, "-p", String(sshd.port), "-o", "UserKnownHostsFile=" + knownHosts,
                             "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "root@127.0.0.1", "true"]
-        let ssh = try clock.measure { for _ in 0..<commands { try TestSSHD.run("/usr/bin/ssh", sshArguments) } }
+        let ssh = try clock.measure { for _ in 0..<commands { try TestProcess.run("/usr/bin/ssh", sshArguments) } }
 
         let big = project.path + "/big.bin"
-        try TestSSHD.run("/usr/bin/dd", ["if=/dev/urandom", "of=" + big, "bs=1M", "count=\(megabytes)", "status=none"])
+        try TestProcess.run("/usr/bin/dd", ["if=/dev/urandom", "of=" + big, "bs=1M", "count=\(megabytes)", "status=none"])
         let put = try clock.measure { try executor.put(from: big, to: "big-put.bin") }
         let scp = try clock.measure {
-            try TestSSHD.run("/usr/bin/scp", ["-q", "-i", sshd.userKey, "-P", String(sshd.port), "-o", "UserKnownHostsFile=" + knownHosts,
+            try TestProcess.run("/usr/bin/scp", ["-q", "-i", sshd.userKey, "-P", String(sshd.port), "-o", "UserKnownHostsFile=" + knownHosts,
                                               "-o", "BatchMode=yes", big, "root@127.0.0.1:big-scp.bin"])
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: sshd.home + "/big-put.bin")).count, megabytes << 20)

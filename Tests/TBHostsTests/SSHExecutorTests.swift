@@ -1,4 +1,5 @@
 import Foundation
+import TBTestSupport
 import TBEngine
 import TBHosts
 import XCTest
@@ -131,7 +132,7 @@ final class SSHExecutorTests: XCTestCase {
     // MARK: connecting
 
     func testConnectionRefusedNamesHostAndPort() throws {
-        let closed = try TestSSHD.freePort()
+        let closed = try TestProcess.freePort()
         let message = failure { try makeExecutor(port: closed).prepare() }
         XCTAssertEqual(message, "host dev2 unavailable: cannot connect to 127.0.0.1:\(closed): Connection refused")
     }
@@ -145,14 +146,14 @@ final class SSHExecutorTests: XCTestCase {
 
     func testPassphraseProtectedKeyWithoutAgent() throws {
         let key = project.path + "/locked_key"
-        try TestSSHD.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret", "-f", key])
+        try TestProcess.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret", "-f", key])
         let message = failure { try makeExecutor(key: key).prepare() }
         XCTAssertEqual(message, "host dev2 unavailable: cannot authenticate to dev2: key \(key) is passphrase-protected and no ssh-agent holds it (add it with ssh-add)")
     }
 
     func testUnknownHostKeyRefusedByDefault() throws {
         try "".write(toFile: knownHosts, atomically: true, encoding: .utf8)
-        let fingerprint = try sshd.hostKeyFingerprint()
+        let fingerprint = try sshd.fingerprint()
         let message = failure { try makeExecutor().prepare() }
         XCTAssertEqual(message, "host dev2 unavailable: host key of [127.0.0.1]:\(sshd.port) is not known (\(fingerprint)); add it to \(knownHosts) or set StrictHostKeyChecking accept-new")
     }
@@ -174,7 +175,7 @@ final class SSHExecutorTests: XCTestCase {
         sshd.stop()
         try sshd.regenerateHostKey()
         try sshd.start()
-        let fingerprint = try sshd.hostKeyFingerprint()
+        let fingerprint = try sshd.fingerprint()
         for policy in [StrictHostKeyChecking.yes, .acceptNew, .no] {
             let message = failure { try makeExecutor(policy: policy).prepare() }
             XCTAssertEqual(message, "host dev2 unavailable: HOST KEY OF [127.0.0.1]:\(sshd.port) HAS CHANGED: it now offers \(fingerprint), not the key at \(knownHosts):3; refusing to connect (remove that line if the change is expected)")
@@ -188,7 +189,7 @@ final class SSHExecutorTests: XCTestCase {
 
     func testIdentityIncludesProbeOutput() throws {
         let identity = try makeExecutor(probe: "echo boot-42").identity()
-        XCTAssertEqual(identity, "ssh:\(try sshd.hostKeyFingerprint()) boot-42")
+        XCTAssertEqual(identity, "ssh:\(try sshd.fingerprint()) boot-42")
     }
 
     // MARK: transfers

@@ -1,4 +1,5 @@
 import Foundation
+import TBTestSupport
 import TBEngine
 import TBHosts
 import XCTest

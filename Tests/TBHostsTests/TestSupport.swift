@@ -62,15 +62,3 @@ func exists(_ path: String) -> Bool {
 func entries(_ path: String) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: path).sorted()
 }
-
-/// Processes of group `pgid` that are still running (zombies excluded), read from /proc
-/// independently of the code under test.
-func liveProcesses(inGroup pgid: Int32) -> [Int32] {
-    let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
-    return pids.filter { pid in
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 2 && fields[0] != "Z" && fields[0] != "X" && Int32(fields[2]) == pgid
-    }
-}
