@@ -9,12 +9,14 @@ public struct ImportOptions: Sendable {
     /// importing user.
     public var restoreOwners: Bool
     /// Read the whole archive once to check it against the manifest before writing
-    /// anything (the default). When false, the check happens while extracting into the
-    /// temporary directory (one decompression instead of two); the destination is still
-    /// untouched until everything checked out.
+    /// anything at all, then read it again to extract it (two decompressions). By default
+    /// (false) there is one read, which checks every entry while extracting it into the
+    /// temporary directory inside the destination; that directory is removed if anything
+    /// fails, so either way the destination is as it was unless the whole archive checked
+    /// out. Set it when even a temporary directory must not be written for a bad archive.
     public var verifyFirst: Bool
 
-    public init(allowDevices: Bool = false, allowSetuid: Bool = false, restoreOwners: Bool = false, verifyFirst: Bool = true) {
+    public init(allowDevices: Bool = false, allowSetuid: Bool = false, restoreOwners: Bool = false, verifyFirst: Bool = false) {
         self.allowDevices = allowDevices
         self.allowSetuid = allowSetuid
         self.restoreOwners = restoreOwners

@@ -15,7 +15,7 @@ public enum BodyStatement: Hashable, Sendable {
     case get(from: Template, to: Template)
     /// `pack ROOT PATH... -> ARCHIVE MANIFEST`: a snapshot of PATHs under ROOT.
     case pack(root: Template, paths: [Template], to: [Template])
-    /// `unpack ARCHIVE MANIFEST -> DIRECTORY`: verify, then extract a snapshot.
+    /// `unpack ARCHIVE MANIFEST -> DIRECTORY`: extract a snapshot, checked against its manifest.
     case unpack(from: [Template], to: Template)
     /// `exclude PATTERN...`: left out of this target's `pack` steps.
     case exclude([Template])

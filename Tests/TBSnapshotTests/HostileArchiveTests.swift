@@ -139,13 +139,45 @@ func writeManifest(_ path: String, listing members: [Member]) {
         }
     }
 
+    /// The single-pass import (the default) has extracted everything into its temporary
+    /// directory when the last entry, or the check for missing entries, fails: an existing
+    /// destination, holding an earlier import of the same roots, must be exactly as before.
+    @Test func failureAtTheEndLeavesAnExistingDestinationExactlyAsBefore() throws {
+        let work = TemporaryDirectory()
+        let (archive, manifestPath, manifest) = try exportManagementNode(in: work, format: .tarZstd)
+        let destination = work.file("dest")
+        _ = try Snapshot.importArchive(archive: archive, manifest: manifestPath, into: destination)
+        writeFile(destination + "/etc/xcat/cfgloc", "edited since the last import\n", mode: 0o600)
+        writeFile(destination + "/install/local-only", "not in any snapshot")
+        writeFile(destination + "/unrelated", "keep")
+        let before = listing(destination)
+
+        let last = try #require(manifest.entries.last { $0.type == .file })
+        #expect(last.path == manifest.entries.last?.path, "the forged file is the archive's last entry")
+        let forged = SHA256.digest("forged")
+        var lastForged = manifest
+        lastForged.entries[lastForged.entries.count - 1].digest = forged
+        var oneMore = manifest
+        oneMore.entries.append(ManifestEntry(path: "var/lib/xcatdb/zz-missing.csv", type: .file, mode: 0o644, size: 1, digest: forged))
+        let cases: [(Manifest, SnapshotError)] = [
+            (lastForged, .manifestMismatch(entry: last.path, reason: .digest(expected: forged, actual: last.digest!))),
+            (oneMore, .manifestMismatch(entry: "var/lib/xcatdb/zz-missing.csv", reason: .missingFromArchive)),
+        ]
+        for (bad, expected) in cases {
+            writeFile(manifestPath, bad.encoded())
+            for options in [ImportOptions(), ImportOptions(verifyFirst: true)] {
+                #expect(throws: expected) {
+                    try Snapshot.importArchive(archive: archive, manifest: manifestPath, into: destination, options: options)
+                }
+                #expect(listing(destination) == before)
+            }
+        }
+        #expect(ImportOptions().verifyFirst == false, "one pass is the default")
+    }
+
     @Test func changedDigestInManifestIsRefusedAndDestinationUntouched() throws {
         let work = TemporaryDirectory()
-        let source = work.file("mn")
-        makeDirectory(source)
-        makeManagementNode(source)
-        let archive = work.file("snap.tar.gz"), manifestPath = work.file("snap.manifest")
-        let manifest = try Snapshot.export(SnapshotSpec(root: source, paths: managementNodePaths), archive: archive, manifest: manifestPath)
+        let (archive, manifestPath, manifest) = try exportManagementNode(in: work, format: .tarGz)
         let victim = manifest.entry("etc/xcat/cfgloc")!
         let forged = SHA256.digest("forged")
         writeFile(manifestPath, String(decoding: fileBytes(manifestPath), as: UTF8.self).replacingOccurrences(of: victim.digest!.hex, with: forged.hex))

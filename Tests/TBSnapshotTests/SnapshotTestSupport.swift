@@ -147,6 +147,17 @@ func makeManagementNode(_ root: String) {
 }
 
 let managementNodePaths = ["install", "tftpboot", "etc/xcat", "etc/dhcp", "var/lib/xcatdb"]
+
+/// A fake management node made in `work`/mn and exported (`managementNodePaths`, no
+/// excludes) as `work`/snap.<format> with `work`/snap.manifest.
+func exportManagementNode(in work: TemporaryDirectory, format: SnapshotFormat) throws -> (archive: String, manifestPath: String, manifest: Manifest) {
+    let source = work.file("mn")
+    makeDirectory(source)
+    makeManagementNode(source)
+    let archive = work.file("snap.\(format.fileExtension)"), manifestPath = work.file("snap.manifest")
+    let manifest = try Snapshot.export(SnapshotSpec(root: source, paths: managementNodePaths, format: format), archive: archive, manifest: manifestPath)
+    return (archive, manifestPath, manifest)
+}
 let xcatExcludes = ["**/initrd*", "**/kernel*", "**/rootimg/**"]
 
 /// `lines` without those whose path (first word) matches one of `patterns`, or is under one.

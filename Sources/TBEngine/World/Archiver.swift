@@ -7,7 +7,8 @@ public protocol Archiver: AnyObject, Sendable {
     /// (`.tar`, `.tar.gz`, `.tar.zst`) chooses the format.
     func pack(root: String, paths: [String], excludes: [String], archive: String, manifest: String,
               formatName: String) throws
-    /// Verifies `archive` against `manifest`, then extracts it into `destination`;
-    /// nothing is written when the verification fails.
+    /// Extracts `archive` into `destination`, checking every entry against `manifest`;
+    /// the extracted roots are moved into place only once all of it checked out, and a
+    /// failed unpack leaves `destination` as it was.
     func unpack(archive: String, manifest: String, into destination: String) throws
 }

@@ -10,21 +10,25 @@ extension Snapshot {
     /// directory `destination` (created if missing; its parent must exist). Returns the
     /// manifest.
     ///
-    /// 1. Reads the whole archive, hashing every file, and checks it against the safety
-    ///    rules and the manifest (every entry listed with the same type, mode, owner, size,
-    ///    SHA-256 and link target, nothing extra, nothing missing) before writing anything
-    ///    (unless `options.verifyFirst` is false).
-    /// 2. Extracts into a temporary directory inside `destination`, checking again.
-    /// 3. Moves each root (`Manifest.roots`) into place, replacing an existing one by an
-    ///    atomic exchange; missing ancestor directories are created with the manifest's
-    ///    modes, existing ones are left as they are. If a move fails, those already made
-    ///    are undone.
+    /// 1. With `options.verifyFirst` only: reads the whole archive once, checking it as
+    ///    step 2 does, before writing anything.
+    /// 2. Reads the archive, checking each entry against the safety rules and the manifest
+    ///    (every entry listed with the same type, mode, owner, size, SHA-256 and link
+    ///    target, nothing extra, nothing missing) before creating it in a temporary
+    ///    directory inside `destination` (`.tbmake-import.XXXXXX`); a file's content is
+    ///    hashed as it is written and compared before the next entry is read.
+    /// 3. Only once the whole archive checked out, moves each root (`Manifest.roots`) into
+    ///    place, replacing an existing one by an atomic exchange; missing ancestor
+    ///    directories are created with the manifest's modes, existing ones are left as
+    ///    they are. If a move fails, those already made are undone.
     ///
     /// Refused, with an error naming the entry: absolute paths, `..` components, symlinks
     /// leading outside the destination (absolute, climbing out, or through other links),
     /// hard links, entries below a symlink, duplicates, sockets, devices and FIFOs unless
     /// `allowDevices`, setuid/setgid bits unless `allowSetuid`. A truncated or corrupt
-    /// archive, or any mismatch, fails the import; the destination is then as it was.
+    /// archive, or any mismatch, fails the import: the temporary directory is removed
+    /// with all it holds (and `destination` too if the import created it), so the
+    /// destination is as it was; nothing is left half-imported under a root's name.
     public static func importArchive(archive: String, manifest manifestPath: String, into destination: String,
                                      options: ImportOptions = ImportOptions()) throws(SnapshotError) -> Manifest {
         let manifest = try readManifest(manifestPath)
