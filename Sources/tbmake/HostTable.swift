@@ -18,14 +18,15 @@ final class HostTable {
     /// How a host is reached.
     enum Spec: Equatable {
         case local
-        case ssh(user: String?, address: String, port: Int?, root: String?)
+        /// `probe`: a command whose output is part of the host's identity.
+        case ssh(user: String?, address: String, port: Int?, root: String?, probe: String?)
     }
 
     /// A host spec that cannot be read: one line naming it.
     struct SpecError: Error, CustomStringConvertible {
         var text: String
         var description: String {
-            "invalid host '\(text)': expected 'local', 'ssh [USER@]ADDRESS[:PORT] [root=DIR]' or 'ssh://USER@ADDRESS:PORT'"
+            "invalid host '\(text)': expected 'local', 'ssh [USER@]ADDRESS[:PORT] [root=DIR] [probe=COMMAND]' or 'ssh://USER@ADDRESS:PORT'"
         }
     }
 
@@ -56,19 +57,27 @@ final class HostTable {
         switch specs[name] ?? .local {
         case .local:
             executor = LocalExecutor(hostName: name, projectDirectory: projectDirectory, sandboxed: true)
-        case .ssh(let user, let address, let port, let root):
+        case .ssh(let user, let address, let port, let root, let probe):
             let (destination, options) = sshConfig.resolve(alias: address, user: user, port: port)
-            executor = SSHExecutor(hostName: name, destination: destination, options: options, root: root,
+            executor = SSHExecutor(hostName: name, destination: destination, options: options, root: root, probe: probe,
                                    projectDirectory: projectDirectory, digests: digests)
         }
         executors[name] = executor
         return executor
     }
 
-    /// `local`, `ssh [user@]address[:port] [root=DIR]`, or `ssh://user@address:port`.
+    /// `local`, `ssh [user@]address[:port] [root=DIR] [probe=COMMAND]`, or
+    /// `ssh://user@address:port`. `probe=` comes last: the rest of the line is the command.
     static func parse(_ text: String) throws -> Spec {
-        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        if words == ["local"] { return .local }
+        var head = Substring(text)
+        var probe: String?
+        if let range = text.firstRange(of: " probe=") ?? text.firstRange(of: "\tprobe=") {
+            head = text[..<range.lowerBound]
+            probe = String(text[range.upperBound...].trimmingCharacters(in: [" ", "\t"]))
+            guard !probe!.isEmpty else { throw SpecError(text: text) }
+        }
+        let words = head.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        if words == ["local"], probe == nil { return .local }
         var rest: [String]
         if let first = words.first, first.hasPrefix("ssh://") {
             rest = [String(first.dropFirst(6))] + words.dropFirst()
@@ -100,7 +109,7 @@ final class HostTable {
         }
         let address = String(target.trimmingCharacters(in: ["[", "]"]))
         guard !address.isEmpty, user.map({ !$0.isEmpty }) ?? true else { throw SpecError(text: text) }
-        return .ssh(user: user, address: address, port: port, root: root)
+        return .ssh(user: user, address: address, port: port, root: root, probe: probe)
     }
 
     /// OpenSSH client config: `path`, else `~/.ssh/config` when it exists, else none.

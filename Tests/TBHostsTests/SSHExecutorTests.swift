@@ -36,14 +36,6 @@ final class SSHExecutorTests: XCTestCase {
         return (status, sink.text)
     }
 
-    private func failure(_ body: () throws -> Void) -> String {
-        do {
-            try body()
-            return "no error"
-        } catch {
-            return "\(error)"
-        }
-    }
 
     // MARK: commands
 
@@ -112,7 +104,7 @@ final class SSHExecutorTests: XCTestCase {
     func testTimeoutKillsRemoteProcessGroup() throws {
         let executor = makeExecutor()
         let marker = "sleep 30.\(UInt32.random(in: 1000..<100_000))"
-        let message = failure { _ = try run(executor, "\(marker) & wait", deadline: .now + .milliseconds(500)) }
+        let message = thrownMessage { _ = try run(executor, "\(marker) & wait", deadline: .now + .milliseconds(500)) }
         XCTAssertTrue(message.hasPrefix("timed out after 0.5s"), message)
         let left = try run(executor, "pgrep -f '[s]\(marker.dropFirst())' || echo none")
         XCTAssertEqual(left.output, "none\n")
@@ -122,7 +114,7 @@ final class SSHExecutorTests: XCTestCase {
         let executor = makeExecutor()
         try executor.prepare()
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { self.sshd.killConnections() }
-        let message = failure { _ = try run(executor, "sleep 5") }
+        let message = thrownMessage { _ = try run(executor, "sleep 5") }
         XCTAssertTrue(message.hasPrefix("host dev2 unavailable: "), message)
         XCTAssertFalse(message.contains("\n"), message)
         // The next use connects again.
@@ -133,28 +125,28 @@ final class SSHExecutorTests: XCTestCase {
 
     func testConnectionRefusedNamesHostAndPort() throws {
         let closed = try TestProcess.freePort()
-        let message = failure { try makeExecutor(port: closed).prepare() }
+        let message = thrownMessage { try makeExecutor(port: closed).prepare() }
         XCTAssertEqual(message, "host dev2 unavailable: cannot connect to 127.0.0.1:\(closed): Connection refused")
     }
 
     func testWrongUserKeyIsOneLineAuthError() throws {
         let other = project.path + "/other_key"
         try TestSSHD.keygen(other)
-        let message = failure { try makeExecutor(key: other).prepare() }
+        let message = thrownMessage { try makeExecutor(key: other).prepare() }
         XCTAssertEqual(message, "host dev2 unavailable: authentication as root@dev2 failed (tried \(other))")
     }
 
     func testPassphraseProtectedKeyWithoutAgent() throws {
         let key = project.path + "/locked_key"
         try TestProcess.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret", "-f", key])
-        let message = failure { try makeExecutor(key: key).prepare() }
+        let message = thrownMessage { try makeExecutor(key: key).prepare() }
         XCTAssertEqual(message, "host dev2 unavailable: cannot authenticate to dev2: key \(key) is passphrase-protected and no ssh-agent holds it (add it with ssh-add)")
     }
 
     func testUnknownHostKeyRefusedByDefault() throws {
         try "".write(toFile: knownHosts, atomically: true, encoding: .utf8)
         let fingerprint = try sshd.fingerprint()
-        let message = failure { try makeExecutor().prepare() }
+        let message = thrownMessage { try makeExecutor().prepare() }
         XCTAssertEqual(message, "host dev2 unavailable: host key of [127.0.0.1]:\(sshd.port) is not known (\(fingerprint)); add it to \(knownHosts) or set StrictHostKeyChecking accept-new")
     }
 
@@ -177,7 +169,7 @@ final class SSHExecutorTests: XCTestCase {
         try sshd.start()
         let fingerprint = try sshd.fingerprint()
         for policy in [StrictHostKeyChecking.yes, .acceptNew, .no] {
-            let message = failure { try makeExecutor(policy: policy).prepare() }
+            let message = thrownMessage { try makeExecutor(policy: policy).prepare() }
             XCTAssertEqual(message, "host dev2 unavailable: HOST KEY OF [127.0.0.1]:\(sshd.port) HAS CHANGED: it now offers \(fingerprint), not the key at \(knownHosts):3; refusing to connect (remove that line if the change is expected)")
         }
         // Identity follows the host key.
@@ -236,7 +228,7 @@ final class SSHExecutorTests: XCTestCase {
     }
 
     func testGetMissingFileNamesIt() throws {
-        let message = failure { try makeExecutor().get(from: "nope.txt", to: "x") }
+        let message = thrownMessage { try makeExecutor().get(from: "nope.txt", to: "x") }
         XCTAssertEqual(message, "cannot copy \(sshd.home)/nope.txt: No such file or directory")
         XCTAssertFalse(exists(project.path + "/x"))
     }
