@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "TBStore", dependencies: ["CCrypto"]),
         .target(name: "TBTargetfile"),
         .target(name: "TBEngine", dependencies: ["TBStore", "TBTargetfile"]),
-        .target(name: "TBHosts", dependencies: ["TBEngine", "TBStore", "CSSH2"]),
+        .target(name: "TBHosts", dependencies: ["TBEngine", "TBStore", "CSSH2", "CCrypto"]),
         .target(name: "TBSnapshot", dependencies: ["TBStore", "CArchive"]),
         .executableTarget(
             name: "tbmake",

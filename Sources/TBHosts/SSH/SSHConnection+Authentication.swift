@@ -31,18 +31,40 @@ extension SSHConnection {
                 continue
             }
             tried.append(file)
-            let publicKey = (try? readWholeFile(file + ".pub").get()) != nil ? file + ".pub" : nil
-            let rc = tb_ssh2_userauth_publickey_fromfile(session, user, publicKey, file, "")
-            if rc == 0 { return }
-            if rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_SEND
-                || rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_TIMEOUT {
-                throw SSHError.connectionLost(host: hostName, reason: lastErrorMessage(rc))
+            // RSA: SHA-2 signatures first (what OpenSSH ≥ 8.8 accepts), then libssh2's SHA-1.
+            if let rsa = RSAUserKey(privateKeyFile: contents) {
+                for algorithm in [RSAUserKey.Algorithm.sha512, .sha256] where try authenticate(user: user, rsa: rsa, algorithm) {
+                    return
+                }
             }
+            let publicKey = (try? readWholeFile(file + ".pub").get()) != nil ? file + ".pub" : nil
+            if try accepted(tb_ssh2_userauth_publickey_fromfile(session, user, publicKey, file, "")) { return }
         }
         if let protectedKey {
             throw SSHError.passphraseProtected(host: hostName, keyFile: protectedKey)
         }
         throw SSHError.authenticationFailed(host: hostName, user: user, tried: tried)
+    }
+
+    /// True if the server accepted `rsa` signing with `algorithm`.
+    private func authenticate(user: String, rsa: RSAUserKey, _ algorithm: RSAUserKey.Algorithm) throws -> Bool {
+        rsa.algorithm = algorithm
+        let blob = rsa.publicBlob
+        var context: UnsafeMutableRawPointer? = Unmanaged.passUnretained(rsa).toOpaque()
+        let rc = withExtendedLifetime(rsa) {
+            libssh2_userauth_publickey(rawSession, user, blob, blob.count, signWithRSAUserKey, &context)
+        }
+        return try accepted(rc)
+    }
+
+    /// True for 0; throws when the code says the connection broke; false otherwise.
+    private func accepted(_ rc: Int32) throws -> Bool {
+        if rc == 0 { return true }
+        if rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_SEND
+            || rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_TIMEOUT {
+            throw SSHError.connectionLost(host: hostName, reason: lastErrorMessage(rc))
+        }
+        return false
     }
 
     /// True if one of the agent's identities was accepted.
@@ -65,19 +87,23 @@ extension SSHConnection {
     /// Whether a private key file needs a passphrase: an OpenSSH-format key whose
     /// cipher is not `none`, or an encrypted PEM key.
     static func isPassphraseProtected(_ contents: [UInt8]) -> Bool {
-        let text = String(decoding: contents, as: UTF8.self)
-        if text.contains("ENCRYPTED") { return true }
-        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
-        guard let start = lines.firstIndex(of: "-----BEGIN OPENSSH PRIVATE KEY-----"),
-              let stop = lines.firstIndex(of: "-----END OPENSSH PRIVATE KEY-----"), start < stop,
-              let blob = Base64.decode(lines[(start + 1)..<stop].joined()) else { return false }
-        let magic = Array("openssh-key-v1\0".utf8)
-        guard blob.count > magic.count + 4, Array(blob.prefix(magic.count)) == magic else { return false }
-        let at = magic.count
-        var length = 0
-        for k in 0..<4 { length = length << 8 | Int(blob[at + k]) }
-        guard blob.count >= at + 4 + length else { return false }
-        let cipher = String(decoding: blob[(at + 4)..<(at + 4 + length)], as: UTF8.self)
-        return cipher != "none"
+        if String(decoding: contents, as: UTF8.self).contains("ENCRYPTED") { return true }
+        return OpenSSHPrivateKey(contents)?.isEncrypted ?? false
     }
+}
+
+/// libssh2's sign callback for `RSAUserKey` (passed as `abstract`): the signature of
+/// `data`, in memory libssh2 frees with `free`.
+private let signWithRSAUserKey: @convention(c) (
+    OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?, UnsafeMutablePointer<Int>?,
+    UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+) -> Int32 = { _, signature, length, data, count, abstract in
+    guard let signature, let length, let data, let context = abstract?.pointee else { return -1 }
+    let key = Unmanaged<RSAUserKey>.fromOpaque(context).takeUnretainedValue()
+    guard let bytes = key.sign(UnsafeRawBufferPointer(start: data, count: count)),
+          let memory = malloc(bytes.count) else { return -1 }
+    memory.copyMemory(from: bytes, byteCount: bytes.count)
+    signature.pointee = memory.assumingMemoryBound(to: UInt8.self)
+    length.pointee = bytes.count
+    return 0
 }
