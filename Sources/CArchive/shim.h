@@ -11,4 +11,8 @@ static inline unsigned int tb_ae_ifchr(void) { return (unsigned int)AE_IFCHR; }
 static inline unsigned int tb_ae_ifblk(void) { return (unsigned int)AE_IFBLK; }
 static inline unsigned int tb_ae_ififo(void) { return (unsigned int)AE_IFIFO; }
 static inline unsigned int tb_ae_ifsock(void) { return (unsigned int)AE_IFSOCK; }
+/* archive_set_error is variadic: a fixed "%s" form, for errors a read callback reports. */
+static inline void tb_archive_set_error(struct archive *archive, int error, const char *message) {
+    archive_set_error(archive, error, "%s", message);
+}
 #endif

@@ -63,8 +63,7 @@ extension Snapshot {
     /// Reads the archive once, checking every entry; creates each through `extractor`
     /// when there is one.
     static func scan(archive: String, manifest: Manifest, options: ImportOptions, into extractor: TreeExtractor?) throws(SnapshotError) {
-        let input = try OpenFile.open(archive, O_RDONLY)
-        let reader = try LibArchiveReader.open(fd: input.fd, path: archive)
+        let reader = try LibArchiveReader.open(OpenFile.open(archive, O_RDONLY), path: archive)
         var checker = EntryChecker(manifest: manifest, options: options)
         let hasher = OverlappedHash()
         while let header = try reader.nextHeader() {

@@ -1,28 +1,41 @@
 import CArchive
 
 /// A libarchive read handle (`struct archive *`) over a tar file, compressed with gzip
-/// or zstd or not at all (detected from the bytes). Freed in deinit; the descriptor it
-/// reads from is owned by the caller.
+/// or zstd or not at all (detected from the bytes). A compressed file is decompressed on
+/// a second thread (`Decompressor`). Freed in deinit, after which the file is closed.
 final class LibArchiveReader {
     private let pointer: OpaquePointer
     /// The archive's path, for messages.
     let path: String
+    /// Kept open while libarchive reads it.
+    private let file: OpenFile
+    private let decompressor: Decompressor?
 
-    private init(takingOwnership pointer: OpaquePointer, path: String) {
+    private init(takingOwnership pointer: OpaquePointer, path: String, file: OpenFile, decompressor: Decompressor?) {
         self.pointer = pointer
         self.path = path
+        self.file = file
+        self.decompressor = decompressor
     }
 
     deinit { archive_read_free(pointer) }
 
-    static func open(fd: Int32, path: String) throws(SnapshotError) -> LibArchiveReader {
+    static func open(_ file: OpenFile, path: String) throws(SnapshotError) -> LibArchiveReader {
         guard let pointer = archive_read_new() else { fatalError("tbmake: archive_read_new: out of memory") }
-        let reader = LibArchiveReader(takingOwnership: pointer, path: path)
+        let decompressor = try Decompressor.start(file: file, path: path)
+        let reader = LibArchiveReader(takingOwnership: pointer, path: path, file: file, decompressor: decompressor)
         try check(archive_read_support_format_tar(pointer), pointer, "archive_read_support_format_tar", path: path)
         try check(archive_read_support_filter_none(pointer), pointer, "archive_read_support_filter_none", path: path)
-        try check(archive_read_support_filter_gzip(pointer), pointer, "archive_read_support_filter_gzip", path: path)
-        try check(archive_read_support_filter_zstd(pointer), pointer, "archive_read_support_filter_zstd", path: path)
-        try check(archive_read_open_fd(pointer, fd, 1 << 20), pointer, "open", path: path)
+        if let decompressor {
+            let client = Unmanaged.passUnretained(decompressor).toOpaque()
+            try check(archive_read_open(pointer, client, nil, { archive, client, block in
+                Unmanaged<Decompressor>.fromOpaque(client!).takeUnretainedValue().next(archive!, block!)
+            }, nil), pointer, "open", path: path)
+        } else {
+            try check(archive_read_support_filter_gzip(pointer), pointer, "archive_read_support_filter_gzip", path: path)
+            try check(archive_read_support_filter_zstd(pointer), pointer, "archive_read_support_filter_zstd", path: path)
+            try check(archive_read_open_fd(pointer, file.fd, 1 << 20), pointer, "open", path: path)
+        }
         return reader
     }
 
