@@ -15,7 +15,9 @@
 /// timestamp. Hard-linked files are stored as separate files; sockets are refused.
 ///
 /// Files are streamed through one 1 MiB buffer and hashed while they are read, so memory
-/// does not grow with file size. Remote sources (ssh) come later: see `SnapshotSpec`.
+/// does not grow with file size. The tree is read through a `SnapshotSource`: the local
+/// file system by default, or another machine (the `tbmake` command reads ssh hosts over
+/// SFTP); the archive and manifest are always written locally.
 ///
 /// Extraction does not use `archive_write_disk`: its symlink checks walk the path with
 /// chdir()/fchdir(), and relative entry paths resolve against the process's working

@@ -19,6 +19,10 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
     case unsupportedName(directory: String)
     /// A socket or another type a snapshot cannot hold.
     case unsupportedFileType(path: String, type: String)
+    /// A `SnapshotSource` other than the local file system failed (a remote host's SFTP
+    /// server refused, the connection was lost); prints as "cannot list mn:/install:
+    /// Permission denied".
+    case source(operation: String, path: String, reason: String)
     /// `path` changed size while it was archived (read `actual` bytes, stat said `expected`).
     case changedWhileReading(path: String, expected: Int64, actual: Int64)
     /// The archive holds an entry that import refuses; nothing was written.
@@ -43,6 +47,8 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
             return "\(directory) holds a file name that is not UTF-8; snapshots need UTF-8 names"
         case .unsupportedFileType(let path, let type):
             return "\(path) is a \(type); snapshots hold files, directories, symlinks, devices and FIFOs"
+        case .source(let operation, let path, let reason):
+            return "cannot \(operation) \(path): \(reason)"
         case .changedWhileReading(let path, let expected, let actual):
             return "\(path) changed while it was archived: stat said \(expected) bytes, read \(actual)"
         case .unsafeEntry(let entry, let reason):

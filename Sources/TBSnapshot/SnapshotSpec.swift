@@ -24,15 +24,11 @@ public enum OwnerPolicy: String, Sendable {
     case preserve
 }
 
-/// What to capture from a local directory tree.
-///
-/// Remote sources (a management node reached over ssh) are not handled here yet. The
-/// intended approach: the ssh executor runs the same export remotely (tbmake on the
-/// remote host, or a pinned `tar --sort=name --mtime=... --owner=0 --group=0 --format=pax`
-/// piped through the compressor plus a manifest step) and streams the archive back over
-/// the channel; import then verifies that stream locally exactly as it does a local file.
+/// What to capture from a directory tree: on the local file system, or wherever the
+/// `SnapshotSource` given to `Snapshot.export` reads (an ssh host, over SFTP).
 public struct SnapshotSpec: Sendable {
-    /// The directory the paths are relative to, e.g. "/" for a management node.
+    /// The directory the paths are relative to, e.g. "/" for a management node; a path
+    /// as the source understands it.
     public var root: String
     /// Paths under `root` to capture, relative ("install", "etc/xcat"); directories are
     /// captured recursively. Not ".", not absolute, no ".." components. A path inside

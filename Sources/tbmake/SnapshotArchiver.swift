@@ -1,8 +1,11 @@
 import TBEngine
+import TBHosts
 import TBSnapshot
 
-/// `pack` and `unpack` steps on the local testbed, through libarchive (TBSnapshot):
-/// deterministic pax archives with a manifest, verified and safely extracted.
+/// `pack` and `unpack` steps through libarchive (TBSnapshot): deterministic pax archives
+/// with a manifest, verified and safely extracted. `pack` reads a local host's tree from
+/// the file system and an ssh host's over SFTP (`SFTPSnapshotSource`); `unpack` writes
+/// on local hosts only.
 final class SnapshotArchiver: Archiver, @unchecked Sendable {
     /// An archive name whose extension says no format tbmake writes.
     struct UnknownFormat: Error, CustomStringConvertible {
@@ -10,13 +13,23 @@ final class SnapshotArchiver: Archiver, @unchecked Sendable {
         var description: String { "cannot tell the format of \(name): name it .tar, .tar.gz or .tar.zst" }
     }
 
-    func pack(root: String, paths: [String], excludes: [String], archive: String, manifest: String,
-              formatName: String) throws {
-        let spec = SnapshotSpec(root: root, paths: paths, excludes: excludes, format: try SnapshotArchiver.format(of: formatName))
-        _ = try Snapshot.export(spec, archive: archive, manifest: manifest)
+    /// `unpack` on an ssh host, which it cannot write to.
+    struct RemoteDestination: Error, CustomStringConvertible {
+        var host: String
+        var description: String {
+            "unpack writes on local hosts only, and \(host) is an ssh host: unpack on a local host, then put the tree onto \(host)"
+        }
     }
 
-    func unpack(archive: String, manifest: String, into destination: String) throws {
+    func pack(root: String, paths: [String], excludes: [String], archive: String, manifest: String,
+              formatName: String, on host: Executor) throws {
+        let spec = SnapshotSpec(root: root, paths: paths, excludes: excludes, format: try SnapshotArchiver.format(of: formatName))
+        let source: any SnapshotSource = (host as? SSHExecutor).map { SFTPSnapshotSource(host: $0) } ?? LocalSnapshotSource()
+        _ = try Snapshot.export(spec, from: source, archive: archive, manifest: manifest)
+    }
+
+    func unpack(archive: String, manifest: String, into destination: String, on host: Executor) throws {
+        if host is SSHExecutor { throw RemoteDestination(host: host.hostName) }
         _ = try Snapshot.importArchive(archive: archive, manifest: manifest, into: destination)
     }
 

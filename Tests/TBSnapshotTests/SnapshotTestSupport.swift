@@ -148,12 +148,18 @@ func makeManagementNode(_ root: String) {
 
 let managementNodePaths = ["install", "tftpboot", "etc/xcat", "etc/dhcp", "var/lib/xcatdb"]
 
+/// A fake management node made in `work`/mn; returns that path.
+func makeManagementNode(in work: TemporaryDirectory) -> String {
+    let root = work.file("mn")
+    makeDirectory(root)
+    makeManagementNode(root)
+    return root
+}
+
 /// A fake management node made in `work`/mn and exported (`managementNodePaths`, no
 /// excludes) as `work`/snap.<format> with `work`/snap.manifest.
 func exportManagementNode(in work: TemporaryDirectory, format: SnapshotFormat) throws -> (archive: String, manifestPath: String, manifest: Manifest) {
-    let source = work.file("mn")
-    makeDirectory(source)
-    makeManagementNode(source)
+    let source = makeManagementNode(in: work)
     let archive = work.file("snap.\(format.fileExtension)"), manifestPath = work.file("snap.manifest")
     let manifest = try Snapshot.export(SnapshotSpec(root: source, paths: managementNodePaths, format: format), archive: archive, manifest: manifestPath)
     return (archive, manifestPath, manifest)

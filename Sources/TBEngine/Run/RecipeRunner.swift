@@ -51,10 +51,10 @@ enum RecipeRunner {
                 case .pack(let root, let paths, let excludes, let archive, let manifest, let formatName):
                     guard let archiver else { return Failure(message: "no archiver to pack \(archive)") }
                     try archiver.pack(root: root, paths: paths, excludes: excludes, archive: archive,
-                                      manifest: manifest, formatName: formatName)
+                                      manifest: manifest, formatName: formatName, on: executor)
                 case .unpack(let archive, let manifest, let destination):
                     guard let archiver else { return Failure(message: "no archiver to unpack \(archive)") }
-                    try archiver.unpack(archive: archive, manifest: manifest, into: destination)
+                    try archiver.unpack(archive: archive, manifest: manifest, into: destination, on: executor)
                 }
             } catch let error as ExecutorError {
                 return Failure(message: error.description)

@@ -114,7 +114,7 @@ extension SSHExecutor {
     }
 
     /// The SFTP client of the live connection, started if needed. Under `transfers`.
-    private func sftp() throws -> SFTPClient {
+    func sftp() throws -> SFTPClient {
         let connection = try connection()
         if let client = sftpClient, client.connection === connection { return client }
         sftpClient = nil

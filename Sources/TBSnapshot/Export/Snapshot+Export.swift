@@ -6,16 +6,18 @@ import Darwin
 import TBStore
 
 extension Snapshot {
-    /// Writes the archive of `spec` to `archive` and its manifest to `manifest`, each to a
+    /// Writes the archive of `spec`, read from `source` (the local file system unless
+    /// given), to `archive` and its manifest to `manifest` (both local paths), each to a
     /// temporary file in the same directory, fsynced and renamed into place with mode 0600.
-    /// Returns the manifest written.
+    /// Returns the manifest written. The same tree gives the same bytes from any source.
     ///
     /// On failure (an unreadable file, a file that changes size while read, a socket, a
-    /// full disk) nothing is left at either path that was not there before: earlier
-    /// versions stay as they were and temporary files are removed.
-    public static func export(_ spec: SnapshotSpec, archive: String, manifest: String) throws(SnapshotError) -> Manifest {
+    /// full disk, a source that fails) nothing is left at either path that was not there
+    /// before: earlier versions stay as they were and temporary files are removed.
+    public static func export(_ spec: SnapshotSpec, from source: any SnapshotSource = LocalSnapshotSource(),
+                              archive: String, manifest: String) throws(SnapshotError) -> Manifest {
         let roots = try normalisedRoots(spec.paths)
-        let sources = try collect(spec, roots: roots)
+        let sources = try collect(spec, roots: roots, from: source)
         let output = try AtomicFile(path: archive)
         let writer = try LibArchiveWriter.open(fd: output.file.fd, path: archive, format: spec.format)
         let header = LibArchiveEntry.make()
@@ -24,8 +26,8 @@ extension Snapshot {
         let hasher = OverlappedHash()
         var entries: [ManifestEntry] = []
         entries.reserveCapacity(sources.count)
-        for source in sources {
-            var entry = source.entry
+        for item in sources {
+            var entry = item.entry
             if spec.owners == .normalize {
                 entry.uid = 0
                 entry.gid = 0
@@ -33,7 +35,8 @@ extension Snapshot {
             header.set(entry, mtime: spec.mtime)
             try writer.writeHeader(header, name: entry.path)
             if entry.type == .file {
-                entry.digest = try copyContent(of: source.absolutePath, size: entry.size, to: writer, buffer: buffer, hasher: hasher)
+                entry.digest = try copyContent(of: item.absolutePath, from: source, size: entry.size, to: writer,
+                                               buffer: buffer, hasher: hasher)
             }
             entries.append(entry)
         }
@@ -48,20 +51,20 @@ extension Snapshot {
 
     /// Streams the file at `path` into the archive through `buffer`, hashing it, and
     /// checks that it has exactly `size` bytes.
-    private static func copyContent(of path: String, size: Int64, to writer: LibArchiveWriter,
+    private static func copyContent(of path: String, from source: any SnapshotSource, size: Int64, to writer: LibArchiveWriter,
                                     buffer: UnsafeMutableRawBufferPointer, hasher: OverlappedHash) throws(SnapshotError) -> Digest {
-        let file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
+        let file = try source.open(path)
         var total: Int64 = 0
         while true {
             let n = try file.read(into: buffer)
             if n == 0 { break }
             total += Int64(n)
-            if total > size { throw .changedWhileReading(path: path, expected: size, actual: total) }
+            if total > size { throw .changedWhileReading(path: source.describe(path), expected: size, actual: total) }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<n])
             // Hashed on the other core while libarchive copies (and compresses) it.
             try hasher.update(chunk) { () throws(SnapshotError) in try writer.writeData(chunk, name: path) }
         }
-        if total != size { throw .changedWhileReading(path: path, expected: size, actual: total) }
+        if total != size { throw .changedWhileReading(path: source.describe(path), expected: size, actual: total) }
         return hasher.finalize()
     }
 
@@ -101,58 +104,59 @@ struct SourceEntry {
 extension Snapshot {
     /// Every entry to archive, sorted by path: the roots' ancestors, the roots, and
     /// everything under root directories that no exclude pattern matches.
-    static func collect(_ spec: SnapshotSpec, roots: [String]) throws(SnapshotError) -> [SourceEntry] {
+    static func collect(_ spec: SnapshotSpec, roots: [String], from source: any SnapshotSource) throws(SnapshotError) -> [SourceEntry] {
         let base = spec.root.hasSuffix("/") ? spec.root : spec.root + "/"
         var byPath: [String: SourceEntry] = [:]
         for root in roots {
             for ancestor in EntryPath.ancestors(root) where byPath[ancestor] == nil {
-                guard let st = try DirectoryListing.lstat(base + ancestor) else {
-                    throw .invalidSpecPath(path: root, reason: "does not exist under \(spec.root)")
+                guard let st = try source.status(base + ancestor) else {
+                    throw .invalidSpecPath(path: root, reason: "does not exist under \(source.describe(spec.root))")
                 }
-                guard st.st_mode & S_IFMT == S_IFDIR else {
+                guard st.type == UInt32(S_IFDIR) else {
                     throw .invalidSpecPath(path: root, reason: "goes through \(ancestor), which is not a directory")
                 }
-                byPath[ancestor] = SourceEntry(entry: ManifestEntry(path: ancestor, type: .directory, mode: UInt32(st.st_mode),
-                                                                    uid: Int64(st.st_uid), gid: Int64(st.st_gid)),
+                byPath[ancestor] = SourceEntry(entry: ManifestEntry(path: ancestor, type: .directory, mode: st.mode, uid: st.uid, gid: st.gid),
                                                absolutePath: base + ancestor)
             }
             if spec.isExcluded(root) { continue }
-            guard let st = try DirectoryListing.lstat(base + root) else {
-                throw .invalidSpecPath(path: root, reason: "does not exist under \(spec.root)")
+            guard let st = try source.status(base + root) else {
+                throw .invalidSpecPath(path: root, reason: "does not exist under \(source.describe(spec.root))")
             }
-            try add(root, st, base: base, spec: spec, into: &byPath)
+            try add(root, st, base: base, spec: spec, from: source, into: &byPath)
         }
         return byPath.values.sorted { EntryPath.precedes($0.entry.path, $1.entry.path) }
     }
 
-    private static func add(_ path: String, _ st: stat, base: String, spec: SnapshotSpec,
+    private static func add(_ path: String, _ st: SourceStatus, base: String, spec: SnapshotSpec, from source: any SnapshotSource,
                             into byPath: inout [String: SourceEntry]) throws(SnapshotError) {
         let absolute = base + path
-        var entry = ManifestEntry(path: path, type: .file, mode: UInt32(st.st_mode), uid: Int64(st.st_uid), gid: Int64(st.st_gid))
-        switch st.st_mode & S_IFMT {
-        case S_IFREG:
-            entry.size = Int64(st.st_size)
-        case S_IFDIR:
+        var entry = ManifestEntry(path: path, type: .file, mode: st.mode, uid: st.uid, gid: st.gid)
+        switch st.type {
+        case UInt32(S_IFREG):
+            entry.size = st.size
+        case UInt32(S_IFDIR):
             entry.type = .directory
-        case S_IFLNK:
+        case UInt32(S_IFLNK):
             entry.type = .symlink
-            entry.linkTarget = try DirectoryListing.readLink(absolute)
-        case S_IFCHR, S_IFBLK:
-            entry.type = st.st_mode & S_IFMT == S_IFCHR ? .characterDevice : .blockDevice
-            entry.deviceMajor = DeviceNumber.major(UInt64(st.st_rdev))
-            entry.deviceMinor = DeviceNumber.minor(UInt64(st.st_rdev))
-        case S_IFIFO:
+            entry.linkTarget = try source.linkTarget(absolute)
+        case UInt32(S_IFCHR), UInt32(S_IFBLK):
+            entry.type = st.type == UInt32(S_IFCHR) ? .characterDevice : .blockDevice
+            guard let major = st.deviceMajor, let minor = st.deviceMinor else {
+                throw .source(operation: "read the device numbers of", path: source.describe(absolute), reason: "the source does not tell them")
+            }
+            entry.deviceMajor = major
+            entry.deviceMinor = minor
+        case UInt32(S_IFIFO):
             entry.type = .fifo
         default:
-            throw .unsupportedFileType(path: absolute, type: "socket")
+            throw .unsupportedFileType(path: source.describe(absolute), type: st.type == UInt32(S_IFSOCK) ? "socket" : "file of unknown type")
         }
         byPath[path] = SourceEntry(entry: entry, absolutePath: absolute)
         guard entry.type == .directory else { return }
-        for name in try DirectoryListing.names(absolute) {
+        for (name, childStatus) in try source.entries(absolute) {
             let child = path + "/" + name
             if spec.isExcluded(child) { continue }
-            guard let childStat = try DirectoryListing.lstat(base + child) else { continue }
-            try add(child, childStat, base: base, spec: spec, into: &byPath)
+            try add(child, childStatus, base: base, spec: spec, from: source, into: &byPath)
         }
     }
 }
