@@ -24,10 +24,11 @@ final class ScrambledSource: SnapshotSource {
 
     func linkTarget(_ path: String) throws(SnapshotError) -> String { try local.linkTarget(path) }
 
-    func open(_ path: String) throws(SnapshotError) -> any SnapshotSourceFile {
+    func open(_ path: String, expectedSize: Int64) throws(SnapshotError) -> any SnapshotSourceFile {
         opened.append(path)
+        #expect(try local.status(path)?.size == expectedSize, "\(path)")
         if unreadable.contains(path) { throw .source(operation: "open", path: describe(path), reason: "Permission denied") }
-        return Piecewise(file: try local.open(path), extra: growing[path] ?? 0)
+        return Piecewise(file: try local.open(path, expectedSize: expectedSize), extra: growing[path] ?? 0)
     }
 
     func describe(_ path: String) -> String { "fake:" + path }

@@ -53,7 +53,7 @@ extension Snapshot {
     /// checks that it has exactly `size` bytes.
     private static func copyContent(of path: String, from source: any SnapshotSource, size: Int64, to writer: LibArchiveWriter,
                                     buffer: UnsafeMutableRawBufferPointer, hasher: OverlappedHash) throws(SnapshotError) -> Digest {
-        let file = try source.open(path)
+        let file = try source.open(path, expectedSize: size)
         var total: Int64 = 0
         while true {
             let n = try file.read(into: buffer)

@@ -27,7 +27,7 @@ public final class LocalSnapshotSource: SnapshotSource {
         try DirectoryListing.readLink(path)
     }
 
-    public func open(_ path: String) throws(SnapshotError) -> any SnapshotSourceFile {
+    public func open(_ path: String, expectedSize: Int64) throws(SnapshotError) -> any SnapshotSourceFile {
         try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
     }
 

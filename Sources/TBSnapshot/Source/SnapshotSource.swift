@@ -21,8 +21,11 @@ public protocol SnapshotSource: AnyObject {
     func linkTarget(_ path: String) throws(SnapshotError) -> String
 
     /// Opens the regular file at `path` for reading from its start (not following a
-    /// symlink); it is closed when the returned value is released.
-    func open(_ path: String) throws(SnapshotError) -> any SnapshotSourceFile
+    /// symlink); it is closed when the returned value is released. `expectedSize` is the
+    /// size `status` or `entries` reported: the export reads until the end of the file and
+    /// fails if it holds another number of bytes, so a source that pays per byte asked
+    /// (a remote one) may ask for no more than what is left plus one byte, to see the end.
+    func open(_ path: String, expectedSize: Int64) throws(SnapshotError) -> any SnapshotSourceFile
 
     /// `path` as messages show it, e.g. "mn:/etc/xcat/cfgloc" for a remote host.
     func describe(_ path: String) -> String
