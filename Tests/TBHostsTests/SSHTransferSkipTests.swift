@@ -85,6 +85,15 @@ final class SSHTransferSkipTests: XCTestCase {
         XCTAssertEqual(try readText(sshd.home + "/a.txt"), "same\n")
     }
 
+    func testSymlinkWhoseNameIsAsLongAsTheFileIsReplacedToo() throws {
+        // The link's own size (its target's name, 6 bytes) equals the file's: still not a file.
+        try project.write("a.txt", "same!\n")
+        try "same!\n".write(toFile: sshd.home + "/target", atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: sshd.home + "/a.txt", withDestinationPath: "target")
+        XCTAssertEqual(try makeExecutor(digests: DigestCache()).put(from: "a.txt", to: "a.txt"), .copied)
+        XCTAssertNil(try? FileManager.default.destinationOfSymbolicLink(atPath: sshd.home + "/a.txt"))
+    }
+
     func testWithoutDigestCacheEveryPutCopies() throws {
         try project.write("a.txt", "x\n")
         let executor = makeExecutor(digests: nil)

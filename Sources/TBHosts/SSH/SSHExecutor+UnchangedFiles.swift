@@ -37,10 +37,12 @@ extension SSHExecutor {
     /// it must be copied (or when there is no digest cache). Under `transfers`.
     func unchangedOnHost(_ local: String, source: String, stat: FileStat, remote: String,
                          client: SFTPClient) throws -> Digest? {
+        // The host first: a missing file or another size settles it without reading the local file.
         guard let digests, stat.isRegular,
-              let localDigest = try? digests.digest(ofFile: localDigestKey(local, absolute: source)),
               let remoteFile = try remoteContent(remote, size: stat.size, on: client.connection),
-              remoteFile.digest == localDigest
+              let remoteDigest = remoteFile.digest,
+              let localDigest = try? digests.digest(ofFile: localDigestKey(local, absolute: source)),
+              remoteDigest == localDigest
         else { return nil }
         let permissions = stat.mode & 0o7777
         if remoteFile.stat.mode & 0o7777 != permissions {
@@ -56,9 +58,10 @@ extension SSHExecutor {
     func unchangedInProject(_ local: String, destination: String, remote: String,
                             client: SFTPClient) throws -> Digest? {
         guard let digests, let stat = FileStat.lstat(destination), stat.isRegular,
-              let localDigest = try? digests.digest(ofFile: localDigestKey(local, absolute: destination)),
               let remoteFile = try remoteContent(remote, size: stat.size, on: client.connection),
-              remoteFile.digest == localDigest
+              let remoteDigest = remoteFile.digest,
+              let localDigest = try? digests.digest(ofFile: localDigestKey(local, absolute: destination)),
+              remoteDigest == localDigest
         else { return nil }
         let permissions = remoteFile.stat.mode & 0o7777
         if stat.mode & 0o7777 != permissions, chmod(destination, mode_t(permissions)) != 0 {
@@ -70,12 +73,11 @@ extension SSHExecutor {
     /// The remote regular file at `path` with its digest, if it has `size` bytes (nil
     /// otherwise, or when it cannot be probed).
     func remoteContent(_ path: String, size: Int64, on connection: SSHConnection) throws -> RemoteFile? {
-        guard size >= Self.rememberedSize else {
-            return try probe(path, hashingIfSize: size, on: connection)
-        }
-        guard let seen = try probe(path, hashingIfSize: nil, on: connection),
+        let hashNow = size < Self.rememberedSize
+        guard let seen = try probe(path, hashingIfSize: hashNow ? size : nil, on: connection),
               seen.stat.isRegular, seen.stat.size == size
         else { return nil }
+        if hashNow { return seen }
         let key = remoteDigestKey(path)
         if let digest = digests?.remembered(key, stat: seen.stat) {
             return RemoteFile(stat: seen.stat, clockNs: seen.clockNs, digest: digest)
