@@ -11,6 +11,9 @@ static inline unsigned int tb_ae_ifchr(void) { return (unsigned int)AE_IFCHR; }
 static inline unsigned int tb_ae_ifblk(void) { return (unsigned int)AE_IFBLK; }
 static inline unsigned int tb_ae_ififo(void) { return (unsigned int)AE_IFIFO; }
 static inline unsigned int tb_ae_ifsock(void) { return (unsigned int)AE_IFSOCK; }
+/* sync_file_range(2), which glibc declares only under _GNU_SOURCE (same types as there). */
+extern int sync_file_range(int fd, long offset, long count, unsigned int flags);
+static inline int tb_start_writeback(int fd) { return sync_file_range(fd, 0, 0, 2 /* SYNC_FILE_RANGE_WRITE */); }
 /* archive_set_error is variadic: a fixed "%s" form, for errors a read callback reports. */
 static inline void tb_archive_set_error(struct archive *archive, int error, const char *message) {
     archive_set_error(archive, error, "%s", message);

@@ -26,6 +26,15 @@ extension Snapshot {
         let hasher = OverlappedHash()
         var entries: [ManifestEntry] = []
         entries.reserveCapacity(sources.count)
+        // Writeback starts every `writebackStep` bytes of content, overlapping the final fsync.
+        var sinceWriteback: Int64 = 0
+        let wrote: (Int) -> Void = { count in
+            sinceWriteback += Int64(count)
+            if sinceWriteback >= writebackStep {
+                output.startWriteback()
+                sinceWriteback = 0
+            }
+        }
         for item in sources {
             var entry = item.entry
             if spec.owners == .normalize {
@@ -36,7 +45,7 @@ extension Snapshot {
             try writer.writeHeader(header, name: entry.path)
             if entry.type == .file {
                 entry.digest = try copyContent(of: item.absolutePath, from: source, size: entry.size, to: writer,
-                                               buffer: buffer, hasher: hasher)
+                                               buffer: buffer, hasher: hasher, wrote: wrote)
             }
             entries.append(entry)
         }
@@ -49,10 +58,14 @@ extension Snapshot {
         return result
     }
 
+    /// 32 MiB: a few writeback requests per second at disk speed.
+    static let writebackStep: Int64 = 32 << 20
+
     /// Streams the file at `path` into the archive through `buffer`, hashing it, and
-    /// checks that it has exactly `size` bytes.
+    /// checks that it has exactly `size` bytes; `wrote` hears of each piece handed on.
     private static func copyContent(of path: String, from source: any SnapshotSource, size: Int64, to writer: LibArchiveWriter,
-                                    buffer: UnsafeMutableRawBufferPointer, hasher: OverlappedHash) throws(SnapshotError) -> Digest {
+                                    buffer: UnsafeMutableRawBufferPointer, hasher: OverlappedHash,
+                                    wrote: (Int) -> Void) throws(SnapshotError) -> Digest {
         let file = try source.open(path, expectedSize: size)
         var total: Int64 = 0
         while true {
@@ -63,6 +76,7 @@ extension Snapshot {
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<n])
             // Hashed on the other core while libarchive copies (and compresses) it.
             try hasher.update(chunk) { () throws(SnapshotError) in try writer.writeData(chunk, name: path) }
+            wrote(n)
         }
         if total != size { throw .changedWhileReading(path: source.describe(path), expected: size, actual: total) }
         return hasher.finalize()

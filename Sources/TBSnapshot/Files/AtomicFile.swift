@@ -1,3 +1,4 @@
+import CArchive
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -26,6 +27,13 @@ final class AtomicFile {
 
     deinit {
         if !committed { unlink(temporaryPath) }
+    }
+
+    /// Asks the kernel to start writing what was written so far to disk, without waiting
+    /// (`sync_file_range`), so that most of the work of `commit()`'s fsync overlaps with
+    /// producing the rest of the file.
+    func startWriteback() {
+        _ = tb_start_writeback(file.fd)
     }
 
     /// fsync, rename over `path`, fsync the directory.
