@@ -8,8 +8,10 @@ import XCTest
 /// SIGSTOP: the kernel still acknowledges TCP, nothing else comes back) fails the
 /// command after `ServerAliveCountMax` unanswered keepalives, instead of hanging it.
 final class SSHKeepaliveTests: XCTestCase {
-    func testAHostThatStopsAnsweringFailsTheCommandAndTheNextCommandReconnects() throws {
-        let sshd = try TestSSHD()
+    /// A server, a project directory (its known_hosts), and an executor for the server
+    /// with a keepalive every second and two unanswered allowed.
+    private func host(logLevel: String = "VERBOSE") throws -> (TestSSHD, TemporaryDirectory, SSHExecutor) {
+        let sshd = try TestSSHD(logLevel: logLevel)
         let project = try TemporaryDirectory()
         let knownHosts = project.path + "/known_hosts"
         try sshd.knownHostsLine().write(toFile: knownHosts, atomically: true, encoding: .utf8)
@@ -18,6 +20,12 @@ final class SSHKeepaliveTests: XCTestCase {
             options: SSHOptions(identityFiles: [sshd.userKey], knownHostsFile: knownHosts, connectTimeout: 5,
                                 useAgent: false, serverAliveInterval: 1, serverAliveCountMax: 2),
             projectDirectory: project.path)
+        return (sshd, project, executor)
+    }
+
+    func testAHostThatStopsAnsweringFailsTheCommandAndTheNextCommandReconnects() throws {
+        let (sshd, project, executor) = try host()
+        defer { withExtendedLifetime(project) {} }   // its known_hosts is read on reconnecting
         let sink = CapturingSink()
         XCTAssertEqual(try executor.run(command: "true", environment: [:], deadline: nil, output: sink), 0)
 
@@ -46,6 +54,26 @@ final class SSHKeepaliveTests: XCTestCase {
         let again = CapturingSink()
         XCTAssertEqual(try executor.run(command: "echo back", environment: [:], deadline: nil, output: again), 0)
         XCTAssertEqual(again.text, "back\n")
+    }
+
+    /// Between targets nobody waits on the connection: keepalives still go out each
+    /// interval (so that a firewall keeps it open), and their answers, read by the next
+    /// command, do not count as unanswered.
+    func testAnIdleConnectionSendsKeepalivesAndStaysUsable() throws {
+        let (sshd, project, executor) = try host(logLevel: "DEBUG3")
+        defer { withExtendedLifetime(project) {} }   // its known_hosts is read on reconnecting
+        let sink = CapturingSink()
+        XCTAssertEqual(try executor.run(command: "true", environment: [:], deadline: nil, output: sink), 0)
+        func keepalivesReceived() throws -> Int {
+            try String(contentsOfFile: sshd.log, encoding: .utf8).components(separatedBy: "keepalive@libssh2.org").count - 1
+        }
+        let before = try keepalivesReceived()
+        usleep(3_600_000)   // idle for more than three intervals
+        XCTAssertGreaterThanOrEqual(try keepalivesReceived() - before, 2)
+        let again = CapturingSink()
+        XCTAssertEqual(try executor.run(command: "echo still", environment: [:], deadline: nil, output: again), 0)
+        // (At DEBUG3 the session also carries sshd's own debug lines.)
+        XCTAssertTrue(again.text.hasSuffix("still\n"), again.text)
     }
 
     func testSSHConfigSetsTheKeepalive() throws {

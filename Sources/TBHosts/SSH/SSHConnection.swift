@@ -20,12 +20,7 @@ private let libssh2Initialisation: Int32 = libssh2_init(0)
 /// Once a socket-level error is seen the connection is marked lost and every later
 /// call fails with `SSHError.connectionLost`; the owner makes a new connection.
 ///
-/// Keepalive (`SSHOptions.serverAliveInterval`): while a thread waits on the socket,
-/// a host that has sent nothing for an interval is sent a keepalive that asks for an
-/// answer (libssh2's `keepalive@libssh2.org` global request, timed by this class); when
-/// `serverAliveCountMax` of them in a row get nothing back — a host that vanished, or
-/// hangs, without closing the connection — the connection is marked lost. Arrivals
-/// are timed by a receive callback (`tb_ssh2_recv` in the C shim).
+/// Keepalive (`SSHOptions.serverAliveInterval`): see `SSHConnection+Keepalive.swift`.
 final class SSHConnection: @unchecked Sendable {
     /// The name used in messages (the Targetfile's host name).
     let hostName: String
@@ -33,23 +28,24 @@ final class SSHConnection: @unchecked Sendable {
     /// `SHA256:<base64>` of the host key, as OpenSSH prints it. Set while connecting.
     var hostKeyFingerprint = ""
 
-    private let session: OpaquePointer
-    private let socket: FileDescriptor
-    private let lock = Lock()
+    let session: OpaquePointer
+    let socket: FileDescriptor
+    let lock = Lock()
     /// Guarded by `lock`.
-    private var lostReason: String?
+    var lostReason: String?
     /// Threads currently inside `attempt` (guarded by `lock`).
-    private var users = 0
+    private(set) var users = 0
     /// Channels that may be open at once for commands.
     let channelSlots = Semaphore(value: 9)
     /// Written by the receive callback, inside libssh2 calls (under `lock`).
-    private let activity: UnsafeMutablePointer<tb_ssh2_activity>
-    private let aliveIntervalNs: Int64
-    private let aliveCountMax: Int
-    /// Guarded by `lock`: when the last keepalive was sent, and how many since the
-    /// host last sent anything.
-    private var lastKeepaliveNs: Int64 = 0
-    private var unansweredKeepalives = 0
+    let activity: UnsafeMutablePointer<tb_ssh2_activity>
+    let aliveIntervalNs: Int64
+    let aliveCountMax: Int
+    /// Guarded by `lock`: when the last keepalive was sent, how many were sent since the
+    /// host last sent anything while someone waited, and how many were sent while idle.
+    var lastKeepaliveNs: Int64 = 0
+    var unansweredKeepalives = 0
+    var idleKeepalives = 0
 
     /// Connects, verifies the host key against `options.knownHostsFile`, and
     /// authenticates, all within `options.connectTimeout` per step. Throws `SSHError`.
@@ -87,6 +83,8 @@ final class SSHConnection: @unchecked Sendable {
         if aliveIntervalNs > 0 {
             // libssh2's own timer at its minimum: `keepAlive()` decides when to send.
             libssh2_keepalive_config(session, 1, 1)
+            activity.pointee.last_receive_ns = monotonicNs()
+            startIdleKeepalive()
         }
     }
 
@@ -207,31 +205,6 @@ final class SSHConnection: @unchecked Sendable {
         if events == 0 { events = Int16(POLLIN) }
         var descriptor = pollfd(fd: socket.rawValue, events: events, revents: 0)
         _ = poll(&descriptor, 1, timeout)
-    }
-
-    /// Sends a keepalive if the host has been silent for an interval since the last
-    /// thing it sent or the last keepalive; marks the connection lost (and throws) when
-    /// `aliveCountMax` keepalives went unanswered. Called while waiting on the socket,
-    /// at least every 200 ms.
-    private func keepAlive() throws {
-        try lock.withLock {
-            if let lostReason { throw SSHError.connectionLost(host: hostName, reason: lostReason) }
-            let now = monotonicNs()
-            let lastReceive = activity.pointee.last_receive_ns
-            if lastReceive > lastKeepaliveNs { unansweredKeepalives = 0 }
-            guard now - max(lastReceive, lastKeepaliveNs) >= aliveIntervalNs else { return }
-            if unansweredKeepalives >= aliveCountMax {
-                let seconds = (now - lastReceive) / 1_000_000_000
-                let reason = "no answer for \(seconds) s (\(aliveCountMax) keepalives unanswered)"
-                lostReason = reason
-                throw SSHError.connectionLost(host: hostName, reason: reason)
-            }
-            var secondsToNext: Int32 = 0
-            if libssh2_keepalive_send(session, &secondsToNext) == 0 {
-                lastKeepaliveNs = now
-                unansweredKeepalives += 1
-            }
-        }
     }
 
     private static func isConnectionFailure(_ code: Int32) -> Bool {

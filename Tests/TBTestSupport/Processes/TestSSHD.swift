@@ -19,8 +19,9 @@ public final class TestSSHD {
     /// - Parameters:
     ///   - directory: where the server keeps its files; nil: a new one under /tmp.
     ///   - userKey: a private key (with `.pub` beside it) to authorise; nil: one is made.
+    ///   - logLevel: sshd's `LogLevel` (`DEBUG3` logs every global request, e.g. keepalives).
     /// Fails, rather than skipping, when sshd is missing: the project's setup installs it.
-    public init(directory: String? = nil, userKey: String? = nil) throws {
+    public init(directory: String? = nil, userKey: String? = nil, logLevel: String = "VERBOSE") throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd") else {
             throw TestProcessError("/usr/sbin/sshd is missing: install the Debian package openssh-server "
                                    + "(./scripts/setup --packages does)")
@@ -55,7 +56,7 @@ public final class TestSSHD {
             KbdInteractiveAuthentication no
             SetEnv HOME=\(home)
             Subsystem sftp internal-sftp
-            LogLevel VERBOSE
+            LogLevel \(logLevel)
 
             """.write(toFile: self.directory + "/sshd_config", atomically: true, encoding: .utf8)
         try start()
