@@ -2,7 +2,7 @@
 enum EntryPath {
     /// Not empty, not absolute, no empty, '.' or '..' components, no NUL.
     static func isValid(_ path: String) -> Bool {
-        unsafeReason(path) == nil && path.utf8.last != UInt8(ascii: "/")
+        unsafeReason(path) == nil
     }
 
     /// Why `path` cannot be a snapshot entry, nil if it can.

@@ -36,6 +36,17 @@ final class OverlappedHash: @unchecked Sendable {
     /// The digest of everything fed since the last call; starts over.
     func finalize() -> Digest { hasher.finalize() }
 
-    /// The hasher itself, for feeding it outside `update` (nothing is running then).
-    var inline: SHA256Hasher { hasher }
+    /// Feeds `count` zero bytes inline: the holes of sparse files, which libarchive skips
+    /// but the digest covers.
+    func updateZeros(_ count: Int64) {
+        var left = count
+        while left > 0 {
+            let n = Int(min(left, Int64(Self.zeros.count)))
+            hasher.update(UnsafeRawBufferPointer(rebasing: Self.zeros[..<n]))
+            left -= Int64(n)
+        }
+    }
+
+    private static let zeros = UnsafeRawBufferPointer(
+        UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16).initializeMemory(as: UInt8.self, repeating: 0))
 }

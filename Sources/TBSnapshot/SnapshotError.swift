@@ -106,6 +106,8 @@ public enum MismatchReason: Equatable, Sendable, CustomStringConvertible {
     case size(expected: Int64, actual: Int64)
     case digest(expected: Digest, actual: Digest)
     case linkTarget(expected: String, actual: String)
+    /// A device's numbers, `major,minor`.
+    case device(expected: String, actual: String)
 
     public var description: String {
         switch self {
@@ -117,6 +119,7 @@ public enum MismatchReason: Equatable, Sendable, CustomStringConvertible {
         case .size(let e, let a): return "manifest says \(e) bytes, archive holds \(a)"
         case .digest(let e, let a): return "manifest says sha256 \(e.short), content hashes to \(a.short)"
         case .linkTarget(let e, let a): return "manifest says link to '\(e)', archive holds '\(a)'"
+        case .device(let e, let a): return "manifest says device \(e), archive holds \(a)"
         }
     }
 }

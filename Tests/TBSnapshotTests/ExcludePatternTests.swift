@@ -26,8 +26,10 @@ import Testing
     }
 
     @Test func invalidSpecPathsAreRefused() throws {
-        for path in ["/etc", "../x", "a/../b", ".", ""] {
-            #expect(throws: SnapshotError.self) { try Snapshot.normalisedRoots([path]) }
+        let elsewhere = "must name something under the root (not '.', no empty components)"
+        for (path, reason) in [("/etc", "must be relative to the snapshot root"), ("../x", "must not contain '..'"),
+                               ("a/../b", "must not contain '..'"), (".", elsewhere), ("", elsewhere)] {
+            #expect(throws: SnapshotError.invalidSpecPath(path: path, reason: reason)) { try Snapshot.normalisedRoots([path]) }
         }
         #expect(try Snapshot.normalisedRoots(["install/", "install/rpms", "etc/xcat", "etc"]) == ["etc", "install"])
     }

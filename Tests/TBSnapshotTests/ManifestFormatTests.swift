@@ -12,10 +12,19 @@ import TBStore
 
     @Test func encodesAndParsesBack() throws {
         let text = sample.encoded()
-        #expect(text.hasPrefix("tbmake snapshot manifest 1\nformat\ttar.zst\nmtime\t5\nowners\tpreserve\nroot\ta\n"))
-        #expect(text.contains("file\t0600\t3000000:7\t3\t\(SHA256.digest("abc").hex)\ta/key%09name%25\t-\n"))
-        #expect(text.contains("symlink\t0777\t0:0\t0\t-\ta/-\t%2D\n"))
-        #expect(text.hasSuffix("end\t4\n"))
+        #expect(text == """
+            tbmake snapshot manifest 1
+            format\ttar.zst
+            mtime\t5
+            owners\tpreserve
+            root\ta
+            dir\t0755\t0:0\t0\t-\ta\t-
+            symlink\t0777\t0:0\t0\t-\ta/-\t%2D
+            file\t0600\t3000000:7\t3\t\(SHA256.digest("abc").hex)\ta/key%09name%25\t-
+            char\t0666\t0:0\t0\t-\ta/null\t1,3
+            end\t4
+
+            """)
         #expect(try Manifest.parse(text, path: "m") == sample)
     }
 
@@ -29,6 +38,13 @@ import TBStore
             try Manifest.parse(truncated, path: "m")
         }
         let orphan = text.replacingOccurrences(of: "dir\t0755\t0:0\t0\t-\ta\t-\n", with: "")
-        #expect(throws: SnapshotError.self) { try Manifest.parse(orphan, path: "m") }
+            .replacingOccurrences(of: "end\t4\n", with: "end\t3\n")
+        #expect(throws: SnapshotError.invalidManifest(path: "m", line: 0, reason: "'a/-' has no parent directory entry")) {
+            try Manifest.parse(orphan, path: "m")
+        }
+        let rootless = text.replacingOccurrences(of: "root\ta\n", with: "root\ta\nroot\tb\n")
+        #expect(throws: SnapshotError.invalidManifest(path: "m", line: 0, reason: "root 'b' has no entry")) {
+            try Manifest.parse(rootless, path: "m")
+        }
     }
 }

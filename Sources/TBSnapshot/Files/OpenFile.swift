@@ -74,12 +74,6 @@ final class OpenFile {
         }
     }
 
-    func stat() throws(SnapshotError) -> Glibc.stat {
-        var st = Glibc.stat()
-        guard fstat(fd, &st) == 0 else { throw .lastIO("stat", path) }
-        return st
-    }
-
     /// Reads the whole file (for manifests; archives are streamed).
     func readAll() throws(SnapshotError) -> [UInt8] {
         var result: [UInt8] = []

@@ -75,10 +75,10 @@ extension Snapshot {
             let output = try extractor?.createFile(entry)
             var position: Int64 = 0
             try reader.readData(name: entry.path) { (offset, block) throws(SnapshotError) in
-                if offset > position { ZeroBytes.feed(offset - position, to: hasher.inline) }
                 if offset < position || offset + Int64(block.count) > entry.size {
                     throw .manifestMismatch(entry: entry.path, reason: .size(expected: entry.size, actual: max(position, offset + Int64(block.count))))
                 }
+                if offset > position { hasher.updateZeros(offset - position) }
                 if let output {
                     // Hashed on the other core while written; still checked below before
                     // the file is finished, and all of it before anything is installed.
@@ -88,24 +88,10 @@ extension Snapshot {
                 }
                 position = offset + Int64(block.count)
             }
-            if position < entry.size { ZeroBytes.feed(entry.size - position, to: hasher.inline) }
-            try checker.checkContent(entry, size: header.size, digest: hasher.finalize())
+            if position < entry.size { hasher.updateZeros(entry.size - position) }
+            try checker.checkContent(entry, digest: hasher.finalize())
             if let output { try extractor?.finishFile(output, entry, written: position) }
         }
         try checker.finish()
-    }
-}
-
-/// Zeros for the holes of sparse files, which libarchive skips but the digest covers.
-enum ZeroBytes {
-    private static let block = UnsafeRawBufferPointer(UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16).initializeMemory(as: UInt8.self, repeating: 0))
-
-    static func feed(_ count: Int64, to hasher: SHA256Hasher) {
-        var left = count
-        while left > 0 {
-            let n = Int(min(left, Int64(block.count)))
-            hasher.update(UnsafeRawBufferPointer(rebasing: block[..<n]))
-            left -= Int64(n)
-        }
     }
 }

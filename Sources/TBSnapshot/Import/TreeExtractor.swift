@@ -9,16 +9,14 @@ import Darwin
 /// entry can land outside it whatever the archive holds. Directories are made 0700 while
 /// their content is written; `finish()` gives them their modes, deepest first.
 final class TreeExtractor {
-    /// The directory everything is created in; owned.
-    let top: OpenFile
     private let options: ImportOptions
     private let mtime: Int64
-    /// The open directories from `top` down to the last parent used; index 0 is `top`.
+    /// The open directories from the top (the directory everything is created in) down
+    /// to the last parent used; index 0 is the top.
     private var cursor: [(name: String, dir: OpenFile)]
     private var directories: [ManifestEntry] = []
 
     init(top: OpenFile, options: ImportOptions, mtime: Int64) {
-        self.top = top
         self.options = options
         self.mtime = mtime
         cursor = [("", top)]

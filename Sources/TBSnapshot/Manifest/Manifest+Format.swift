@@ -94,7 +94,6 @@ extension Manifest {
                 }
                 guard let entryPath = unescape(fields[5]) else { throw bad("bad path") }
                 if let reason = EntryPath.unsafeReason(entryPath) { throw bad("refusing entry '\(entryPath)': \(reason)") }
-                guard EntryPath.isValid(entryPath) else { throw bad("bad path '\(entryPath)'") }
                 var entry = ManifestEntry(path: entryPath, type: type, mode: mode, uid: uid, gid: gid, size: size, digest: digest)
                 switch type {
                 case .symlink:
