@@ -115,7 +115,8 @@ final class CacheDecisionTests: XCTestCase {
         XCTAssertEqual(bed.fs.file("c.txt")?.permissions, 0o555, "the executable bit is kept")
         let object = digest("int main;")
         XCTAssertEqual(cache.restoredPaths, ["a.txt", "c.txt"])
-        XCTAssertTrue(cache.calls.contains(.restore(digest: object, path: "c.txt", mode: 0o555)))
+        XCTAssertEqual(cache.calls, [.action(key: try XCTUnwrap(first["a"]).key), .restore(digest: object, path: "a.txt", mode: 0o444),
+                                     .action(key: try XCTUnwrap(first["c"]).key), .restore(digest: object, path: "c.txt", mode: 0o555)])
         XCTAssertEqual(cache.storedPaths, [], "nothing ran that the cache lacks")
 
         // The restored targets record a trace equal to the first run's but for the mode
@@ -137,7 +138,8 @@ final class CacheDecisionTests: XCTestCase {
         // Then everything is up to date: the read-only restored files match their traces.
         let (again, againObserver) = try bed.build("b", "c")
         XCTAssertEqual(again, counts(skipped: 3))
-        XCTAssertEqual(againObserver.decisionsByTarget.values.map(\.action), [.skip, .skip, .skip])
+        XCTAssertEqual(againObserver.decisionsByTarget, ["a": Decision(.skip, .upToDate), "b": Decision(.skip, .upToDate),
+                                                         "c": Decision(.skip, .upToDate)])
     }
 
     func testDeletedOutputIsRestoredAndDependentsStayUpToDate() throws {

@@ -89,7 +89,8 @@ final class LocalExecutorRunTests: XCTestCase {
             XCTAssertEqual(error as? ExecutorError, .timedOut(seconds: 1.5))
             XCTAssertEqual("\(error)", "timed out after 1.5s")
         }
-        let pgid = try XCTUnwrap(Int32(sink.text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The first line is the pid (a shell may report its killed jobs after it).
+        let pgid = try XCTUnwrap(sink.text.split(separator: "\n").first.flatMap { Int32($0) }, sink.text)
         XCTAssertEqual(TestProcess.live(inGroup: pgid), [], "the whole group is gone when run returns")
         XCTAssertEqual(try readText(project.path + "/events"),
                        "watching\nwatcher got TERM\nsleep ended with status \(128 + SIGTERM)\n",

@@ -81,7 +81,6 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     /// Paths passed to `digest(ofFile:stat:)`, in call order.
     public var digestedPaths: [String] { locked { digestCalls } }
     public var digestCount: Int { locked { digestCalls.count } }
-    public func resetDigestCount() { locked { digestCalls.removeAll() } }
 
     /// How many times the engine said early stats must be forgotten.
     public var forgetEarlyStatsCount: Int { locked { forgetCalls } }

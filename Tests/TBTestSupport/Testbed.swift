@@ -47,9 +47,6 @@ public final class Testbed {
         executors.filter { !$0.value.commands.isEmpty }.mapValues(\.commands)
     }
 
-    /// Every `run` command, whichever the host (sorted, since hosts run concurrently).
-    public var allCommands: [String] { executors.values.flatMap(\.commands).sorted() }
-
     public func resetCalls() { for executor in executors.values { executor.reset() } }
 
     /// Runs `targets`; forgets the executors' calls of earlier runs first.

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TBStore
 
 /// The artifact cache in decisions: constructive traces (DESIGN §1). A target whose
@@ -35,30 +38,30 @@ extension Build {
         if options.dryRun {
             observer.decided(node.name, decision)
             states[index].status = .done
-            states[index].outputDigest = outputDigest(outputs, key: prepared.key)
+            states[index].outputDigest = outputDigest(outputs)
             summary.restored += 1
             return nil
         }
+        filesMayChange()
         var restored: [OutputRecord] = []
         for output in outputs {
             do {
-                // Objects are read-only; keeping that mode lets the cache hard-link them.
-                // Group and other get no permission the output did not give them (a 0600
-                // snapshot comes back 0400, not world-readable).
-                let mode: UInt32 = (output.mode & 0o111 != 0 ? 0o555 : 0o444) & ~(~output.mode & 0o077)
+                // The object's own mode, so that the cache can hard-link it: read-only, and
+                // no permission for group and others the output did not give (a 0600
+                // snapshot comes back 0400). The restored file has exactly these bits.
+                let mode = ContentStore.objectMode(for: output.mode)
                 try cache.restore(output.digest, to: output.path, mode: mode)
-                restored.append(OutputRecord(path: output.path, digest: output.digest,
-                                             mode: fileSystem.stat(output.path)?.mode ?? mode))
+                restored.append(OutputRecord(path: output.path, digest: output.digest, mode: UInt32(S_IFREG) | mode))
             } catch {
                 observer.warning("cannot restore \(output.path) of \(node.name) from the cache (\(error)); running it instead")
                 return try run(index, prepared, Decision(.run, cause))
             }
         }
         observer.decided(node.name, decision)
-        let digest = outputDigest(restored, key: prepared.key)
+        let digest = outputDigest(restored)
         try record(TraceRecord(target: node.name, key: prepared.key, components: prepared.targetKey.components,
                                outputs: restored, outputDigest: digest,
-                               finishedAtMs: Build.wallClockNs() / 1_000_000, durationMs: 0))
+                               finishedAtMs: wallClockNs() / 1_000_000, durationMs: 0))
         states[index].status = .done
         states[index].outputDigest = digest
         summary.restored += 1

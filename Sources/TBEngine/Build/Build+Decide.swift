@@ -87,7 +87,7 @@ extension Build {
         if current != trace.outputs {
             var updated = trace
             updated.outputs = current
-            updated.outputDigest = outputDigest(current, key: trace.key)
+            updated.outputDigest = outputDigest(current)
             if !options.dryRun { try record(updated) }
             states[index].outputDigest = updated.outputDigest
         } else {
@@ -166,10 +166,10 @@ extension Build {
         hasher.update(recipe.canonicalText(outs: node.outs, state: node.state))
         key.add(.recipe, "", .digest(hasher.finalize()))
         for input in node.inputs {
-            // The stat taken when the graph was loaded holds until a recipe has started:
-            // from then on, any recipe may have rewritten the file.
+            // The stat taken when the graph was loaded holds until a recipe has started or
+            // an output was restored: from then on, the file may have been rewritten.
             var stat = input.stat
-            if startedCount > 0 {
+            if filesMayHaveChanged {
                 guard let now = fileSystem.stat(input.path) else {
                     throw TargetfileError(node.spec.location, "input \(input.path) of '\(node.name)' disappeared during the run")
                 }
@@ -271,7 +271,8 @@ extension Build {
         while true {
             do {
                 try executor.prepare()
-                identities[executor.hostName] = nil
+                // Prepared: the identity is learnt afresh, without preparing again.
+                identities[executor.hostName] = Result { try executor.identity() }
                 return
             } catch {
                 let left = deadline - ContinuousClock.now
@@ -315,7 +316,7 @@ extension Build {
     }
 
     /// What dependents see of a target's outputs: their paths and digests.
-    func outputDigest(_ outputs: [OutputRecord], key: Digest) -> Digest {
+    func outputDigest(_ outputs: [OutputRecord]) -> Digest {
         hasher.updateField("outputs")
         for output in outputs {
             hasher.updateField(output.path)

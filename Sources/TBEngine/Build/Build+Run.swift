@@ -17,7 +17,7 @@ extension Build {
     func start(_ index: Int, _ prepared: PreparedRun, into completions: CompletionQueue<Completion>) {
         let node = graph.nodes[index]
         states[index].status = .running
-        if startedCount == 0 { fileSystem.forgetEarlyStats() }
+        filesMayChange()
         startedCount += 1
         observer.started(node.name, started: startedCount, total: totalWithRecipe)
         let logPath = options.logDirectory.map { "\($0)/\(Build.logFileName(node.name))" }
@@ -82,13 +82,13 @@ extension Build {
             // An `always` target (a reset) is news every time it runs.
             hasher.updateField("applied")
             hasher.update(key)
-            if node.spec.always { hasher.updateField(String(Build.wallClockNs())) }
+            if node.spec.always { hasher.updateField(String(wallClockNs())) }
             digest = hasher.finalize()
         } else {
-            digest = outputDigest(outputs, key: key)
+            digest = outputDigest(outputs)
         }
         let trace = TraceRecord(target: node.name, key: key, components: completion.prepared.targetKey.components,
-                                outputs: outputs, outputDigest: digest, finishedAtMs: Build.wallClockNs() / 1_000_000,
+                                outputs: outputs, outputDigest: digest, finishedAtMs: wallClockNs() / 1_000_000,
                                 durationMs: completion.durationMs)
         try record(trace)
         storeInCache(node, key: key, outputs: outputs)
@@ -119,15 +119,17 @@ extension Build {
         return records
     }
 
+    /// Before the first recipe runs or output is restored: the stats taken at start-up
+    /// (inputs' at graph load, outputs' prefetched) no longer hold.
+    func filesMayChange() {
+        guard !filesMayHaveChanged else { return }
+        filesMayHaveChanged = true
+        fileSystem.forgetEarlyStats()
+    }
+
     /// `dev-rpm.log`; `/` in instance or target names becomes `_`.
     static func logFileName(_ target: String) -> String {
         String(target.map { $0 == "/" ? "_" : $0 }) + ".log"
-    }
-
-    static func wallClockNs() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 }
 

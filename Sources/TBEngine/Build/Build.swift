@@ -36,6 +36,9 @@ public final class Build {
     var summary = BuildSummary()
     var identities: [String: Result<String, Error>] = [:]
     var startedCount = 0
+    /// Set once a recipe has started or an output was restored: from then on files may
+    /// differ from the stats taken at start-up (see `filesMayChange()`).
+    var filesMayHaveChanged = false
     var totalWithRecipe = 0
     var stopping = false
     /// Without `-k`, a failed instance stops the run but not its own fan-out: the
@@ -112,7 +115,7 @@ public final class Build {
                 observer.decided(node.name, Decision(.skip, .runStopped))
             }
         }
-        summary.blocked = states.filter { $0.status == .blocked || $0.status == .waiting }.count
+        summary.blocked = states.filter { $0.status == .blocked }.count
         return summary
     }
 

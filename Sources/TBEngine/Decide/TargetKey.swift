@@ -53,7 +53,13 @@ struct TargetKey {
 
     /// The parts as a trace stores them: `in:demo/kata/kata` = hex digest.
     var components: [KeyComponent] {
-        parts.map { KeyComponent(name: $0.kind.rawValue + $0.name, value: $0.value.text) }
+        parts.map { part in
+            let name = part.kind.rawValue + part.name
+            switch part.value {
+            case .text(let text): return KeyComponent(name: name, value: text)
+            case .digest(let digest): return KeyComponent(name: name, digest: digest)
+            }
+        }
     }
 
     /// The first difference from a previous run's components, as a reason.

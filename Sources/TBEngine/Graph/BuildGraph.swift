@@ -41,8 +41,6 @@ public final class BuildGraph {
     /// Names of the nodes in dependency order.
     public var targetNames: [String] { nodes.map(\.name) }
 
-    func node(named name: String) -> Node? { nodeIndex[name].map { nodes[$0] } }
-
     /// Adds target `name` (or one instance, `name@node`) and, first, everything it
     /// depends on. A `foreach` target becomes one node per instance plus an aggregate of
     /// them under its own name; a sequence, an aggregate of its steps run in order.

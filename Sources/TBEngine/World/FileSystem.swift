@@ -6,8 +6,8 @@ public protocol FileSystem: AnyObject, Sendable {
     /// Follows symlinks; nil when the path does not exist. Until `forgetEarlyStats()`,
     /// it may answer with a stat taken when the run began.
     func stat(_ path: String) -> FileStat?
-    /// Called before the first recipe starts: from then on, any file may change, so
-    /// every `stat` must look at the disk.
+    /// Called before the first recipe starts or output is restored: from then on, any
+    /// file may change, so every `stat` must look at the disk.
     func forgetEarlyStats()
     /// The content digest of a regular file; may use a stat-keyed cache.
     func digest(ofFile path: String, stat: FileStat) throws -> Digest

@@ -5,6 +5,13 @@ import Darwin
 #endif
 
 extension ContentStore {
+    /// The mode of the object stored for a file of mode `mode`, and so the mode a restore
+    /// must ask for to be a hard link: read-only (0555 with any executable bit, else
+    /// 0444), and no more open to group and others than `mode` (0600 gives 0400).
+    public static func objectMode(for mode: UInt32) -> UInt32 {
+        (mode & 0o111 != 0 ? 0o555 : 0o444) & ~(~mode & 0o077)
+    }
+
     /// Streams the regular file at `path` (following symlinks) into the store and returns
     /// its digest.
     ///
@@ -32,8 +39,7 @@ extension ContentStore {
         guard sourceStat.isRegular else {
             throw .io(operation: "store", path: path, errno: sourceStat.isDirectory ? EISDIR : EINVAL)
         }
-        // Read-only, and no more readable by group and others than the source.
-        let objectMode: UInt32 = (sourceStat.mode & 0o111 != 0 ? 0o555 : 0o444) & ~(~sourceStat.mode & 0o077)
+        let objectMode = ContentStore.objectMode(for: sourceStat.mode)
         try prepareForWriting()
 
         if let expected, let existing = FileStat.stat(objectPath(expected)), isTrusted(expected, existing) {

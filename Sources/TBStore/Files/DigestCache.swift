@@ -45,23 +45,13 @@ public final class DigestCache: @unchecked Sendable {
         guard stat.isRegular else {
             throw .io(operation: "hash", path: path, errno: stat.isDirectory ? EISDIR : EINVAL)
         }
-        let cached = lock.withLock { entries[path] }
-        if let cached, cached.matches(stat),
-           max(stat.mtimeNs, stat.ctimeNs) < cached.hashedAtNs - racyMarginNs {
-            return cached.digest
-        }
+        if let digest = remembered(path, stat: stat) { return digest }
         // Taken before reading: a write after this instant gives the file a timestamp too
         // recent for the entry to be trusted.
         let hashedAt = wallClockNs()
         let digest = try SHA256.digest(fileAt: path)
-        let entry = DigestCacheEntry(
-            size: stat.size, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, inode: stat.inode,
-            hashedAtNs: hashedAt, digest: digest)
-        lock.withLock {
-            hashes += 1
-            entries[path] = entry
-            changed.insert(path)
-        }
+        lock.withLock { hashes += 1 }
+        remember(digest, for: path, stat: stat, hashedAtNs: hashedAt)
         return digest
     }
 

@@ -65,7 +65,7 @@ private func statNotFollowing(_ path: String, _ st: inout Glibc.stat) -> Int32 {
 
 /// Wall-clock time (`CLOCK_REALTIME`) in nanoseconds since the epoch: the clock file
 /// timestamps are taken from.
-func wallClockNs() -> Int64 {
+public func wallClockNs() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
