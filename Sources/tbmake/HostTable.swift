@@ -35,13 +35,13 @@ final class HostTable {
     private var executors: [String: Executor] = [:]
     private var specs: [String: Spec] = [:]
     private let sshConfig: SSHConfig
-    private let digests: DigestCache?
+    private let digests: DigestCache
 
     /// - Parameters:
     ///   - specs: the spec of every host the graph uses, declarations and `-H` applied.
     ///   - sshConfig: OpenSSH client config to resolve aliases with.
     ///   - digests: the run's digest cache, with which ssh hosts skip unchanged transfers.
-    init(specs: [String: Spec], projectDirectory: String, sshConfig: SSHConfig, digests: DigestCache? = nil) {
+    init(specs: [String: Spec], projectDirectory: String, sshConfig: SSHConfig, digests: DigestCache) {
         self.digests = digests
         self.specs = specs
         self.projectDirectory = projectDirectory

@@ -105,7 +105,7 @@ final class SSHExecutorTests: XCTestCase {
         let executor = makeExecutor()
         let marker = "sleep 30.\(UInt32.random(in: 1000..<100_000))"
         let message = thrownMessage { _ = try run(executor, "\(marker) & wait", deadline: .now + .milliseconds(500)) }
-        XCTAssertTrue(message.hasPrefix("timed out after 0.5s"), message)
+        XCTAssertEqual(message, "timed out after 0.5s")
         let left = try run(executor, "pgrep -f '[s]\(marker.dropFirst())' || echo none")
         XCTAssertEqual(left.output, "none\n")
     }

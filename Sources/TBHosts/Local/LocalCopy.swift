@@ -48,16 +48,14 @@ struct LocalCopy {
         }
         let parent = LocalPath.parent(of: destination)
         let name = LocalPath.name(of: destination)
-        do { try makeDirectories(parent) } catch let error as SystemError {
-            throw ExecutorError.transferFailed(path: parent, reason: error.description)
-        }
+        try makeLocalDirectories(parent)
         if sourceStatus.isDirectory, let realSource = LocalPath.real(source),
            let realParent = LocalPath.real(parent),
            LocalPath.isWithin(LocalPath.normalize(realParent + "/" + name), realSource) {
             throw ExecutorError.transferFailed(path: destination, reason: "the destination is inside the source \(source)")
         }
 
-        let temporary = parent + "/." + name + ".tbmake-tmp-\(getpid())-\(temporaryNames.next())"
+        let temporary = siblingName(of: destination, tag: "tmp")
         var committed = false
         defer { if !committed { try? removeTree(temporary) } }
         if sourceStatus.isDirectory {
@@ -65,98 +63,47 @@ struct LocalCopy {
         } else {
             try copyFile(from: source, to: temporary)
         }
-        try replace(destination, with: temporary, isDirectory: sourceStatus.isDirectory)
+        try replaceLocal(destination, with: temporary, isDirectory: sourceStatus.isDirectory)
         committed = true
-    }
-
-    /// Renames `temporary` over `destination`. A directory cannot be renamed over, nor
-    /// can a file replace a directory: then the old one goes aside first, comes back if
-    /// the new one cannot be renamed in, and is removed once it has.
-    private func replace(_ destination: String, with temporary: String, isDirectory: Bool) throws {
-        let mustMoveAside: Bool
-        switch fileStatus(destination, followingSymlinks: false) {
-        case .success(let status): mustMoveAside = status.isDirectory || isDirectory
-        case .failure: mustMoveAside = false
-        }
-        guard mustMoveAside else {
-            guard rename(temporary, destination) == 0 else { throw failure(destination, errno) }
-            return
-        }
-        let aside = LocalPath.parent(of: destination) + "/." + LocalPath.name(of: destination)
-            + ".tbmake-old-\(getpid())-\(temporaryNames.next())"
-        guard rename(destination, aside) == 0 else { throw failure(destination, errno) }
-        guard rename(temporary, destination) == 0 else {
-            let code = errno
-            _ = rename(aside, destination)
-            throw failure(destination, code)
-        }
-        // The new copy is in place; an old tree that cannot be removed is left aside
-        // under its hidden name rather than failing a copy that succeeded.
-        try? removeTree(aside)
     }
 
     /// Copies the tree at `source` to the new path `destination`. Directories are
     /// created owner-writable and get their own permissions once filled, so read-only
     /// directories copy too.
     private func copyTree(from source: String, to destination: String, permissions: mode_t) throws {
-        guard mkdir(destination, 0o700) == 0 else { throw failure(destination, errno) }
-        let entries = try directoryEntries(source)
+        guard mkdir(destination, 0o700) == 0 else { throw transferFailure(destination, errno) }
+        let entries = try localDirectoryEntries(source)
         for entry in entries {
             let from = source + "/" + entry
             let to = destination + "/" + entry
             let status = try fileStatus(from, followingSymlinks: false)
-                .mapError { failure(from, $0.code) }.get()
+                .mapError { transferFailure(from, $0.code) }.get()
             if status.isDirectory {
                 try copyTree(from: from, to: to, permissions: status.permissions)
             } else if status.isRegularFile {
                 try copyFile(from: from, to: to)
             } else if status.isSymlink {
-                let target = try readSymlink(from)
-                guard symlink(target, to) == 0 else { throw failure(to, errno) }
+                let target = try readLocalSymlink(from)
+                guard symlink(target, to) == 0 else { throw transferFailure(to, errno) }
             } else {
                 throw ExecutorError.transferFailed(path: from, reason: "cannot copy a device, socket or fifo")
             }
         }
-        guard chmod(destination, permissions) == 0 else { throw failure(destination, errno) }
-    }
-
-    private func directoryEntries(_ path: String) throws -> [String] {
-        guard let directory = opendir(path) else { throw failure(path, errno) }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(directory) else {
-                if errno != 0 { throw failure(path, errno) }
-                return names
-            }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-    }
-
-    private func readSymlink(_ path: String) throws -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink(path, &buffer, buffer.count - 1)
-        guard count >= 0 else { throw failure(path, errno) }
-        buffer[count] = 0
-        return String(cString: buffer)
+        guard chmod(destination, permissions) == 0 else { throw transferFailure(destination, errno) }
     }
 
     /// Streams the file at `source` into the new file `destination`, with the source's
     /// permission bits.
     private func copyFile(from source: String, to destination: String) throws {
-        let input = try FileDescriptor.open(source, O_RDONLY).mapError { failure(source, $0.code) }.get()
+        let input = try FileDescriptor.open(source, O_RDONLY).mapError { transferFailure(source, $0.code) }.get()
         var status = stat()
-        guard fstat(input.rawValue, &status) == 0 else { throw failure(source, errno) }
+        guard fstat(input.rawValue, &status) == 0 else { throw transferFailure(source, errno) }
         let output = try FileDescriptor.open(destination, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-            .mapError { failure(destination, $0.code) }.get()
+            .mapError { transferFailure(destination, $0.code) }.get()
         try copyContents(from: input.rawValue, to: output.rawValue, sourcePath: source, destinationPath: destination)
         // fchmod is not subject to the umask, unlike the mode given to open.
-        guard fchmod(output.rawValue, status.permissions) == 0 else { throw failure(destination, errno) }
-        do { try output.closeChecked() } catch let error as SystemError { throw failure(destination, error.code) }
+        guard fchmod(output.rawValue, status.permissions) == 0 else { throw transferFailure(destination, errno) }
+        do { try output.closeChecked() } catch let error as SystemError { throw transferFailure(destination, error.code) }
     }
 
     private func copyContents(from input: Int32, to output: Int32, sourcePath: String, destinationPath: String) throws {
@@ -168,7 +115,7 @@ struct LocalCopy {
                 // Not supported between these files: the read/write loop carries on
                 // from the current offsets.
                 if [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP, EBADF].contains(errno) { break }
-                throw failure(destinationPath, errno)
+                throw transferFailure(destinationPath, errno)
             }
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
@@ -176,14 +123,10 @@ struct LocalCopy {
         while true {
             let count = retryingInterrupts { read(input, buffer.baseAddress, buffer.count) }
             if count == 0 { return }
-            guard count > 0 else { throw failure(sourcePath, errno) }
+            guard count > 0 else { throw transferFailure(sourcePath, errno) }
             do { try writeAll(output, UnsafeRawBufferPointer(rebasing: buffer[..<count])) }
-            catch let error as SystemError { throw failure(destinationPath, error.code) }
+            catch let error as SystemError { throw transferFailure(destinationPath, error.code) }
         }
-    }
-
-    private func failure(_ path: String, _ code: Int32) -> ExecutorError {
-        .transferFailed(path: path, reason: errnoDescription(code))
     }
 }
 

@@ -73,7 +73,7 @@ extension LocalExecutor {
     /// (first writer wins if another process races us) or renamed over a corrupt one.
     private func writeHostID(root: String) throws {
         let path = root + "/" + Self.hostIDFileName
-        let temporary = root + "/." + Self.hostIDFileName + ".tbmake-tmp-\(getpid())-\(temporaryNames.next())"
+        let temporary = siblingName(of: root + "/" + Self.hostIDFileName, tag: "tmp")
         var generator = SystemRandomNumberGenerator()
         let id = (0..<2).map { _ -> String in
             let hex = String(generator.next() as UInt64, radix: 16)

@@ -2,7 +2,8 @@
 enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func encode(_ bytes: [UInt8], padding: Bool = true) -> String {
+    /// Without `=` padding, as OpenSSH prints fingerprints.
+    static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var index = 0
@@ -13,11 +14,7 @@ enum Base64 {
             let triple = b0 << 16 | b1 << 8 | b2
             let available = min(3, bytes.count - index)
             for k in 0..<4 {
-                if k <= available {
-                    out.append(alphabet[Int(triple >> UInt32(18 - 6 * k) & 63)])
-                } else if padding {
-                    out.append(UInt8(ascii: "="))
-                }
+                if k <= available { out.append(alphabet[Int(triple >> UInt32(18 - 6 * k) & 63)]) }
             }
             index += 3
         }

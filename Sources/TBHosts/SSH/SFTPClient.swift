@@ -47,6 +47,37 @@ final class SFTPClient {
         }
         return attributes
     }
+
+    /// The entries of the directory `path` (not "." or ".."), names as the server sent
+    /// them, each with its lstat attributes: asked for separately when the listing came
+    /// without permissions, owner or size; an entry gone by then is left out.
+    func list(_ path: String) throws -> [(name: [UInt8], attributes: LIBSSH2_SFTP_ATTRIBUTES)] {
+        let directory = try open(path, flags: 0, mode: 0, directory: true)
+        var entries: [(name: [UInt8], attributes: LIBSSH2_SFTP_ATTRIBUTES)] = []
+        var buffer = [CChar](repeating: 0, count: 4096)
+        while true {
+            var attributes = LIBSSH2_SFTP_ATTRIBUTES()
+            let n = try buffer.withUnsafeMutableBufferPointer { name in
+                try directory.count("listing \(path)") { Int(tb_sftp_readdir($0, name.baseAddress, name.count, &attributes)) }
+            }
+            if n == 0 { return entries }
+            let name = buffer.prefix(n).map { UInt8(bitPattern: $0) }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            if RemoteFileStatus(attributes) == nil {
+                guard let asked = try status(path + "/" + String(decoding: name, as: UTF8.self), followingSymlinks: false)
+                else { continue }
+                attributes = asked
+            }
+            entries.append((name, attributes))
+        }
+    }
+
+    /// The target of the symlink at `path`, as stored.
+    func readlink(_ path: String) throws -> [UInt8] {
+        var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = try call("reading the symlink \(path)") { tb_sftp_readlink($0, path, &target, UInt32(target.count)) }
+        return target.prefix(Int(n)).map { UInt8(bitPattern: $0) }
+    }
 }
 
 /// An open remote file or directory, closed in `deinit`.

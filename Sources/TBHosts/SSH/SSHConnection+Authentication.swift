@@ -6,13 +6,10 @@ extension SSHConnection {
     /// set), then each key file. A passphrase-protected key file is not tried (there is
     /// no one to ask); if nothing else works, the error names it.
     func authenticate(options: SSHOptions) throws {
-        let session = rawSession
         let user = destination.user
         var tried: [String] = []
-        if options.useAgent, let socketPath = getenv("SSH_AUTH_SOCK"), socketPath.pointee != 0,
-           try authenticateWithAgent(user: user) {
-            return
-        } else if options.useAgent, getenv("SSH_AUTH_SOCK")?.pointee ?? 0 != 0 {
+        if options.useAgent, let socketPath = getenv("SSH_AUTH_SOCK"), socketPath.pointee != 0 {
+            if try authenticateWithAgent(user: user) { return }
             tried.append("ssh-agent")
         }
 
@@ -37,7 +34,7 @@ extension SSHConnection {
                     return
                 }
             }
-            let publicKey = (try? readWholeFile(file + ".pub").get()) != nil ? file + ".pub" : nil
+            let publicKey = access(file + ".pub", R_OK) == 0 ? file + ".pub" : nil
             if try accepted(tb_ssh2_userauth_publickey_fromfile(session, user, publicKey, file, "")) { return }
         }
         if let protectedKey {
@@ -52,7 +49,7 @@ extension SSHConnection {
         let blob = rsa.publicBlob
         var context: UnsafeMutableRawPointer? = Unmanaged.passUnretained(rsa).toOpaque()
         let rc = withExtendedLifetime(rsa) {
-            libssh2_userauth_publickey(rawSession, user, blob, blob.count, signWithRSAUserKey, &context)
+            libssh2_userauth_publickey(session, user, blob, blob.count, signWithRSAUserKey, &context)
         }
         return try accepted(rc)
     }
@@ -60,16 +57,13 @@ extension SSHConnection {
     /// True for 0; throws when the code says the connection broke; false otherwise.
     private func accepted(_ rc: Int32) throws -> Bool {
         if rc == 0 { return true }
-        if rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_SEND
-            || rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_TIMEOUT {
-            throw SSHError.connectionLost(host: hostName, reason: lastErrorMessage(rc))
-        }
+        if Self.isConnectionFailure(rc) { throw SSHError.connectionLost(host: hostName, reason: lastErrorMessage(rc)) }
         return false
     }
 
     /// True if one of the agent's identities was accepted.
     private func authenticateWithAgent(user: String) throws -> Bool {
-        guard let agent = libssh2_agent_init(rawSession) else { return false }
+        guard let agent = libssh2_agent_init(session) else { return false }
         defer {
             libssh2_agent_disconnect(agent)
             libssh2_agent_free(agent)

@@ -10,7 +10,6 @@ extension SSHConnection {
     /// - not listed → refused under `.yes`, appended to the file under `.acceptNew`,
     ///   accepted unrecorded under `.no`.
     func verifyHostKey(options: SSHOptions) throws {
-        let session = rawSession
         var length = 0
         var type: Int32 = 0
         guard let key = libssh2_session_hostkey(session, &length, &type),
@@ -18,7 +17,7 @@ extension SSHConnection {
             throw SSHError.library(host: hostName, operation: "reading the host key", code: -1, message: lastErrorMessage(-1))
         }
         let digest = UnsafeRawBufferPointer(start: hash, count: 32)
-        hostKeyFingerprint = ("SHA256:" + Base64.encode(Array(digest), padding: false))
+        hostKeyFingerprint = ("SHA256:" + Base64.encode(Array(digest)))
 
         let file = options.knownHostsFile.isEmpty ? expandTilde("~/.ssh/known_hosts") : expandTilde(options.knownHostsFile)
         let lines = try Self.readKnownHosts(file)
@@ -68,7 +67,7 @@ extension SSHConnection {
     /// Builds a libssh2 collection of the given known_hosts lines (lines libssh2
     /// cannot parse, such as unsupported key types or markers, are skipped).
     private func withKnownHosts<T>(_ lines: [String], _ body: (OpaquePointer) -> T) throws -> T {
-        guard let hosts = libssh2_knownhost_init(rawSession) else {
+        guard let hosts = libssh2_knownhost_init(session) else {
             throw SSHError.library(host: hostName, operation: "libssh2_knownhost_init", code: -1, message: "out of memory")
         }
         defer { libssh2_knownhost_free(hosts) }

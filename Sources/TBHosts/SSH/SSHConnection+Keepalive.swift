@@ -57,10 +57,7 @@ extension SSHConnection {
             guard users == 0, now - max(activity.pointee.last_receive_ns, lastKeepaliveNs) >= aliveIntervalNs else {
                 return true
             }
-            if sendKeepalive(now: now) {
-                idleKeepalives += 1
-                unansweredKeepalives = 0
-            }
+            if sendKeepalive(now: now) { unansweredKeepalives = 0 }
             return lostReason == nil
         }
     }

@@ -41,11 +41,10 @@ final class SSHConnection: @unchecked Sendable {
     let activity: UnsafeMutablePointer<tb_ssh2_activity>
     let aliveIntervalNs: Int64
     let aliveCountMax: Int
-    /// Guarded by `lock`: when the last keepalive was sent, how many were sent since the
-    /// host last sent anything while someone waited, and how many were sent while idle.
+    /// Guarded by `lock`: when the last keepalive was sent, and how many were sent since
+    /// the host last sent anything while someone waited.
     var lastKeepaliveNs: Int64 = 0
     var unansweredKeepalives = 0
-    var idleKeepalives = 0
 
     /// Connects, verifies the host key against `options.knownHostsFile`, and
     /// authenticates, all within `options.connectTimeout` per step. Throws `SSHError`.
@@ -98,9 +97,6 @@ final class SSHConnection: @unchecked Sendable {
     }
 
     var isLost: Bool { lock.withLock { lostReason != nil } }
-
-    /// For use while connecting (blocking mode, single thread): the session itself.
-    var rawSession: OpaquePointer { session }
 
     /// libssh2's message for the last error on this session.
     func lastErrorMessage(_ code: Int32) -> String {
@@ -207,7 +203,7 @@ final class SSHConnection: @unchecked Sendable {
         _ = poll(&descriptor, 1, timeout)
     }
 
-    private static func isConnectionFailure(_ code: Int32) -> Bool {
+    static func isConnectionFailure(_ code: Int32) -> Bool {
         [LIBSSH2_ERROR_SOCKET_SEND, LIBSSH2_ERROR_SOCKET_RECV, LIBSSH2_ERROR_SOCKET_DISCONNECT,
          LIBSSH2_ERROR_SOCKET_TIMEOUT, LIBSSH2_ERROR_TIMEOUT, LIBSSH2_ERROR_BAD_SOCKET].contains(code)
     }

@@ -25,26 +25,12 @@ extension SSHExecutor {
     public func remoteDirectory(_ path: String) throws(RemoteFileError) -> [(name: String, status: RemoteFileStatus)] {
         let absolute = remotePath(path)
         return try withSFTP("list", absolute) { client in
-            let directory = try client.open(absolute, flags: 0, mode: 0, directory: true)
-            var entries: [(name: String, status: RemoteFileStatus)] = []
-            var name = [CChar](repeating: 0, count: 4096)
-            while true {
-                var attributes = LIBSSH2_SFTP_ATTRIBUTES()
-                let n = try name.withUnsafeMutableBufferPointer { buffer in
-                    try directory.count("listing \(absolute)") { Int(tb_sftp_readdir($0, buffer.baseAddress, buffer.count, &attributes)) }
-                }
-                if n == 0 { return entries }
-                guard let entry = String(validating: name.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self) else {
+            try client.list(absolute).map { name, attributes in
+                guard let entry = String(validating: name, as: UTF8.self) else {
                     throw RemoteFileError.failed(operation: "list", host: hostName, path: absolute, reason: "a file name is not UTF-8")
                 }
-                if entry == "." || entry == ".." { continue }
-                if let status = RemoteFileStatus(attributes) {
-                    entries.append((entry, status))
-                } else if let attributes = try client.status(absolute + "/" + entry, followingSymlinks: false) {
-                    // The server sent no attributes with the name: ask for them.
-                    guard let status = RemoteFileStatus(attributes) else { throw incompleteStatus(absolute + "/" + entry) }
-                    entries.append((entry, status))
-                }
+                guard let status = RemoteFileStatus(attributes) else { throw incompleteStatus(absolute + "/" + entry) }
+                return (entry, status)
             }
         }
     }
@@ -53,9 +39,7 @@ extension SSHExecutor {
     public func remoteSymlinkTarget(_ path: String) throws(RemoteFileError) -> String {
         let absolute = remotePath(path)
         return try withSFTP("read the symlink", absolute) { client in
-            var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let n = try client.call("reading the symlink \(absolute)") { tb_sftp_readlink($0, absolute, &target, UInt32(target.count)) }
-            guard let text = String(validating: target.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self) else {
+            guard let text = String(validating: try client.readlink(absolute), as: UTF8.self) else {
                 throw RemoteFileError.failed(operation: "read the symlink", host: hostName, path: absolute, reason: "its target is not UTF-8")
             }
             return text

@@ -71,11 +71,10 @@ extension SSHExecutor {
                 }
             }
             if n == 0 { break }
-            var offset = 0
-            while offset < n {
-                let written = retryingInterrupts { buffer.withUnsafeBytes { write(output.rawValue, $0.baseAddress! + offset, n - offset) } }
-                if written < 0 { throw ExecutorError.transferFailed(path: destination, reason: errnoDescription(errno)) }
-                offset += written
+            do {
+                try buffer.withUnsafeBytes { try writeAll(output.rawValue, UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            } catch let error as SystemError {
+                throw ExecutorError.transferFailed(path: destination, reason: error.description)
             }
         }
         guard fchmod(output.rawValue, permissions) == 0 else {
@@ -90,23 +89,10 @@ extension SSHExecutor {
         guard mkdir(destination, 0o700) == 0 else {
             throw ExecutorError.transferFailed(path: destination, reason: errnoDescription(errno))
         }
-        var entries: [(name: String, attributes: LIBSSH2_SFTP_ATTRIBUTES)] = []
-        do {
-            let directory = try naming(source) { try client.open(source, flags: 0, mode: 0, directory: true) }
-            var name = [CChar](repeating: 0, count: 4096)
-            while true {
-                var attributes = LIBSSH2_SFTP_ATTRIBUTES()
-                let n = try naming(source) {
-                    try name.withUnsafeMutableBufferPointer { buffer in
-                        try directory.count("listing \(source)") { Int(tb_sftp_readdir($0, buffer.baseAddress, buffer.count, &attributes)) }
-                    }
-                }
-                if n == 0 { break }
-                let entry = String(decoding: name.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                if entry != "." && entry != ".." { entries.append((entry, attributes)) }
+        for (bytes, attributes) in try naming(source, { try client.list(source) }) {
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                throw ExecutorError.transferFailed(path: source, reason: "a file name is not UTF-8")
             }
-        }
-        for (name, attributes) in entries {
             let from = source + "/" + name, to = destination + "/" + name
             let mode = mode_t(attributes.permissions & 0o7777)
             switch attributes.permissions & UInt(LIBSSH2_SFTP_S_IFMT) {
@@ -115,10 +101,8 @@ extension SSHExecutor {
             case UInt(LIBSSH2_SFTP_S_IFREG):
                 try download(file: from, to: to, permissions: mode, client: client)
             case UInt(LIBSSH2_SFTP_S_IFLNK):
-                var target = [CChar](repeating: 0, count: 4096)
-                let n = try naming(from) { try client.call("reading the symlink \(from)") { tb_sftp_readlink($0, from, &target, UInt32(target.count)) } }
-                let text = String(decoding: target.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                guard symlink(text, to) == 0 else {
+                let target = String(decoding: try naming(from) { try client.readlink(from) }, as: UTF8.self)
+                guard symlink(target, to) == 0 else {
                     throw ExecutorError.transferFailed(path: to, reason: errnoDescription(errno))
                 }
             default:
@@ -130,66 +114,8 @@ extension SSHExecutor {
         }
     }
 
-    /// Renames `temporary` over `destination`; a directory on either side means the
-    /// old one is moved aside first (and back if the rename fails), then removed.
-    func replaceLocal(_ destination: String, with temporary: String) throws {
-        let newIsDirectory = (try? fileStatus(temporary, followingSymlinks: false).get())?.isDirectory ?? false
-        let old = try? fileStatus(destination, followingSymlinks: false).get()
-        guard let old, old.isDirectory || newIsDirectory else {
-            guard rename(temporary, destination) == 0 else {
-                throw ExecutorError.transferFailed(path: destination, reason: errnoDescription(errno))
-            }
-            return
-        }
-        let aside = LocalPath.parent(of: destination) + "/." + LocalPath.name(of: destination)
-            + ".tbmake-old-\(getpid())-\(temporaryNames.next())"
-        guard rename(destination, aside) == 0 else {
-            throw ExecutorError.transferFailed(path: destination, reason: errnoDescription(errno))
-        }
-        guard rename(temporary, destination) == 0 else {
-            let code = errno
-            _ = rename(aside, destination)
-            throw ExecutorError.transferFailed(path: destination, reason: errnoDescription(code))
-        }
-        try? removeTree(aside)
-    }
-
-    func makeLocalDirectories(_ path: String) throws {
-        if case .success(let status) = fileStatus(path, followingSymlinks: true), status.isDirectory { return }
-        if path != "/" { try makeLocalDirectories(LocalPath.parent(of: path)) }
-        guard mkdir(path, 0o777) == 0 || errno == EEXIST else {
-            throw ExecutorError.transferFailed(path: path, reason: errnoDescription(errno))
-        }
-    }
-
-    private func localDirectoryEntries(_ path: String) throws -> [String] {
-        guard let directory = opendir(path) else {
-            throw ExecutorError.transferFailed(path: path, reason: errnoDescription(errno))
-        }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
-
-    private func readLocalSymlink(_ path: String) throws -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink(path, &buffer, buffer.count)
-        guard n >= 0 else { throw ExecutorError.transferFailed(path: path, reason: errnoDescription(errno)) }
-        return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// Runs `body`, turning an SFTP status into a transfer failure naming `path`.
+    /// Runs `body`, turning what it throws into the engine's error naming `path`.
     private func naming<T>(_ path: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let failure as SFTPFailure {
-            throw ExecutorError.transferFailed(path: path, reason: failure.description)
-        } catch let error as SSHError {
-            throw unavailable(error)
-        }
+        do { return try body() } catch { throw transferError(error, path: path) }
     }
 }

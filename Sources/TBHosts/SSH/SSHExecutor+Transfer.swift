@@ -20,37 +20,39 @@ extension SSHExecutor {
     @discardableResult
     public func put(from local: String, to remote: String) throws -> TransferOutcome {
         let source = LocalPath.resolve(local, against: projectDirectory)
-        let sourceStatus = try fileStatus(source, followingSymlinks: true)
-            .mapError { ExecutorError.transferFailed(path: source, reason: $0.description) }.get()
-        guard sourceStatus.isDirectory || sourceStatus.isRegularFile else {
+        guard let sourceStat = FileStat.stat(source) else {
+            throw ExecutorError.transferFailed(path: source, reason: errnoDescription(errno))
+        }
+        guard sourceStat.isDirectory || sourceStat.isRegular else {
             throw ExecutorError.transferFailed(path: source, reason: "not a regular file or a directory")
         }
         var destination = remotePath(remote)
         if remote.hasSuffix("/") { destination = LocalPath.normalize(destination + "/" + LocalPath.name(of: source)) }
         let parent = LocalPath.parent(of: destination)
-        let temporary = parent + "/." + LocalPath.name(of: destination) + ".tbmake-tmp-\(getpid())-\(temporaryNames.next())"
+        let temporary = siblingName(of: destination, tag: "tmp")
 
         return try transfers.withLock {
             let client = try sftp()
-            if sourceStatus.isRegularFile, let stat = FileStat.stat(source),
-               let digest = try unchangedOnHost(local, source: source, stat: stat, remote: destination, client: client) {
+            if sourceStat.isRegular,
+               let digest = try unchangedOnHost(local, source: source, stat: sourceStat, remote: destination, client: client) {
                 return .unchanged(digest: digest.hex)
             }
             try runChecked("mkdir -p -- \(shellQuote(parent))", what: "creating \(parent)", on: client.connection)
             do {
-                if sourceStatus.isDirectory {
+                let permissions = mode_t(sourceStat.mode & 0o7777)
+                if sourceStat.isDirectory {
                     var symlinks: [(target: String, path: String)] = []
-                    try upload(tree: source, to: temporary, permissions: sourceStatus.permissions, client: client,
+                    try upload(tree: source, to: temporary, permissions: permissions, client: client,
                                symlinks: &symlinks)
                     if !symlinks.isEmpty {
                         let commands = symlinks.map { "ln -s -- \(shellQuote($0.target)) \(shellQuote($0.path))" }
                         try runChecked(commands.joined(separator: " && "), what: "creating symlinks", on: client.connection)
                     }
                 } else {
-                    try upload(file: source, to: temporary, permissions: sourceStatus.permissions, client: client)
+                    try upload(file: source, to: temporary, permissions: permissions, client: client)
                 }
                 let t = shellQuote(temporary), d = shellQuote(destination)
-                let aside = shellQuote(parent + "/." + LocalPath.name(of: destination) + ".tbmake-old-\(getpid())-\(temporaryNames.next())")
+                let aside = shellQuote(siblingName(of: destination, tag: "old"))
                 try runChecked("""
                     if [ -d \(d) ] || { [ -d \(t) ] && { [ -e \(d) ] || [ -L \(d) ]; }; }; then
                       mv -f -- \(d) \(aside) || exit 1
@@ -76,7 +78,7 @@ extension SSHExecutor {
         var destination = LocalPath.resolve(local, against: projectDirectory)
         if local.hasSuffix("/") { destination = LocalPath.resolve(LocalPath.name(of: source), against: destination) }
         let parent = LocalPath.parent(of: destination)
-        let temporary = parent + "/." + LocalPath.name(of: destination) + ".tbmake-tmp-\(getpid())-\(temporaryNames.next())"
+        let temporary = siblingName(of: destination, tag: "tmp")
 
         return try transfers.withLock {
             let client = try sftp()
@@ -91,6 +93,7 @@ extension SSHExecutor {
                 }
                 try makeLocalDirectories(parent)
                 let mode = mode_t(attributes.permissions & 0o7777)
+                let isDirectory = attributes.permissions & UInt(LIBSSH2_SFTP_S_IFMT) == UInt(LIBSSH2_SFTP_S_IFDIR)
                 switch attributes.permissions & UInt(LIBSSH2_SFTP_S_IFMT) {
                 case UInt(LIBSSH2_SFTP_S_IFDIR):
                     try download(tree: source, to: temporary, permissions: mode, client: client)
@@ -99,7 +102,7 @@ extension SSHExecutor {
                 default:
                     throw ExecutorError.transferFailed(path: source, reason: "not a regular file or a directory")
                 }
-                try replaceLocal(destination, with: temporary)
+                try replaceLocal(destination, with: temporary, isDirectory: isDirectory)
                 committed = true
                 return .copied
             } catch {
@@ -127,7 +130,7 @@ extension SSHExecutor {
         }
     }
 
-    private func transferError(_ error: Error, path: String) -> Error {
+    func transferError(_ error: Error, path: String) -> Error {
         switch error {
         case let error as ExecutorError: return error
         case let error as SSHError: return unavailable(error)

@@ -32,16 +32,17 @@ extension SSHExecutor {
         var digest: Digest?
     }
 
-    /// The digest of the local regular file `source` if `remote` already holds the same
-    /// content; the remote mode is made `permissions` when only that differs. nil when
-    /// it must be copied (or when there is no digest cache). Under `transfers`.
+    /// The digest of the local regular file `source` (whose stat is `stat`) if `remote`
+    /// already holds the same content; the remote mode is made the local one when only
+    /// that differs. nil when it must be copied (or when there is no digest cache).
+    /// Under `transfers`.
     func unchangedOnHost(_ local: String, source: String, stat: FileStat, remote: String,
                          client: SFTPClient) throws -> Digest? {
         // The host first: a missing file or another size settles it without reading the local file.
-        guard let digests, stat.isRegular,
+        guard let digests,
               let remoteFile = try remoteContent(remote, size: stat.size, on: client.connection),
               let remoteDigest = remoteFile.digest,
-              let localDigest = try? digests.digest(ofFile: localDigestKey(local, absolute: source)),
+              let localDigest = try? digests.digest(ofFile: localDigestKey(local, absolute: source), stat: stat),
               remoteDigest == localDigest
         else { return nil }
         let permissions = stat.mode & 0o7777
@@ -60,7 +61,7 @@ extension SSHExecutor {
         guard let digests, let stat = FileStat.lstat(destination), stat.isRegular,
               let remoteFile = try remoteContent(remote, size: stat.size, on: client.connection),
               let remoteDigest = remoteFile.digest,
-              let localDigest = try? digests.digest(ofFile: localDigestKey(local, absolute: destination)),
+              let localDigest = try? digests.digest(ofFile: localDigestKey(local, absolute: destination), stat: stat),
               remoteDigest == localDigest
         else { return nil }
         let permissions = remoteFile.stat.mode & 0o7777

@@ -84,9 +84,6 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
         return identity
     }
 
-    /// The host key fingerprint of the current connection (`SHA256:…`); connects.
-    public func hostKeyFingerprint() throws -> String { try connection().hostKeyFingerprint }
-
     /// The live connection, made (again) if there is none or it was lost.
     func connection() throws -> SSHConnection {
         try connecting.withLock {
@@ -95,7 +92,7 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
             do {
                 made = try SSHConnection(hostName: hostName, destination: destination, options: options)
             } catch let error as SSHError {
-                throw ExecutorError.unavailable(host: hostName, reason: error.description)
+                throw unavailable(error)
             }
             state.withLock { current = made }
             if configuredRoot == nil && state.withLock({ remoteHome }) == nil {

@@ -9,8 +9,6 @@ struct SSHWireReader {
         self.offset = offset
     }
 
-    var isAtEnd: Bool { offset >= bytes.count }
-
     mutating func uint32() -> UInt32? {
         guard offset + 4 <= bytes.count else { return nil }
         defer { offset += 4 }
