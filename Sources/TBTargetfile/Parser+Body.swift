@@ -15,6 +15,21 @@ extension Parser {
             }
             return words[0]
         }
+        func durationArgument() throws(TargetfileError) -> Double {
+            try needsArgument()
+            guard let seconds = Parser.duration(rest) else {
+                throw TargetfileError(restLoc, "invalid duration '\(rest)': expected a number with an optional unit, as in 90s, 5m, 1h")
+            }
+            return seconds
+        }
+        /// Digits only, within `range`; `what` and `expected` word the error.
+        func wholeNumber(in range: ClosedRange<Int>, _ what: String, expected: String) throws(TargetfileError) -> Int {
+            try needsArgument()
+            guard rest.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(rest), range.contains(n) else {
+                throw TargetfileError(restLoc, "invalid \(what) '\(rest)': expected \(expected)")
+            }
+            return n
+        }
         let statement: BodyStatement
         switch keyword {
         case "host":
@@ -28,17 +43,9 @@ extension Parser {
             guard rest.isEmpty else { throw TargetfileError(restLoc, "'\(keyword)' takes no argument") }
             statement = keyword == "always" ? .always : .nocache
         case "timeout":
-            try needsArgument()
-            guard let seconds = Parser.duration(rest) else {
-                throw TargetfileError(restLoc, "invalid duration '\(rest)': expected a number with an optional unit, as in 90s, 5m, 1h")
-            }
-            statement = .timeout(seconds)
+            statement = .timeout(try durationArgument())
         case "retry":
-            try needsArgument()
-            guard rest.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(rest), n <= 1000 else {
-                throw TargetfileError(restLoc, "invalid retry count '\(rest)': expected a whole number up to 1000")
-            }
-            statement = .retry(n)
+            statement = .retry(try wholeNumber(in: 0...1000, "retry count", expected: "a whole number up to 1000"))
         case "env":
             try needsArgument()
             guard let eq = rest.firstIndex(of: "="), !rest[..<eq].isEmpty,
@@ -99,17 +106,9 @@ extension Parser {
             let specOffset = inPart.offset + inPart.text.utf8.count - specText.utf8.count
             statement = .foreach(variable: String(variable), nodes: try Template.parse(specText, at: restLoc.advanced(by: specOffset)))
         case "wait":
-            try needsArgument()
-            guard let seconds = Parser.duration(rest) else {
-                throw TargetfileError(restLoc, "invalid duration '\(rest)': expected a number with an optional unit, as in 90s, 5m, 1h")
-            }
-            statement = .wait(seconds)
+            statement = .wait(try durationArgument())
         case "parallel":
-            try needsArgument()
-            guard rest.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(rest), n >= 1, n <= 10000 else {
-                throw TargetfileError(restLoc, "invalid parallel limit '\(rest)': expected a whole number from 1")
-            }
-            statement = .parallel(n)
+            statement = .parallel(try wholeNumber(in: 1...10000, "parallel limit", expected: "a whole number from 1"))
         case "steps":
             try needsArgument()
             statement = .steps(try Parser.words(rest, from: 0, at: restLoc))

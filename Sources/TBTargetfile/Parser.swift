@@ -58,29 +58,29 @@ struct Parser {
         let text = line.text
         let loc = line.location
         let (word, rest) = text.splitFirstWord()
-        if rest != nil {
+        // A keyword followed by ':', '=' or '?=' is the name of a target or a variable
+        // (`lock: a`, `lock = /tmp/x`); otherwise it starts a declaration.
+        if let rest, !(rest.text.hasPrefix(":") || rest.text.hasPrefix("=") || rest.text.hasPrefix("?=")) {
             switch word {
             case "include":
-                let path = rest!.text
-                guard !path.isEmpty else { throw TargetfileError(loc, "include needs a file name") }
-                items.append(.include(try Template.parse(path, at: loc.advanced(by: rest!.offset))))
+                items.append(.include(try Template.parse(rest.text, at: loc.advanced(by: rest.offset))))
                 return
-            case "host" where rest!.text.contains("="):
-                items.append(.host(try Parser.hostDeclaration(rest!.text, at: loc.advanced(by: rest!.offset))))
+            case "host":
+                items.append(.host(try Parser.hostDeclaration(rest.text, at: loc.advanced(by: rest.offset))))
                 return
-            case "secret" where !rest!.text.contains(":") && !rest!.text.contains("="):
-                let names = rest!.text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            case "secret":
+                let names = rest.text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
                 for name in names where !name.utf8.allSatisfy(Lexer.isNameByte) {
-                    throw TargetfileError(loc.advanced(by: rest!.offset), "invalid variable name '\(name)' after 'secret'")
+                    throw TargetfileError(loc.advanced(by: rest.offset), "invalid variable name '\(name)' after 'secret'")
                 }
                 items.append(.secret(names, loc))
                 return
-            case "lock" where !rest!.text.contains(":"), "inventory" where !rest!.text.contains(":"):
-                let path = try Template.parse(rest!.text, at: loc.advanced(by: rest!.offset))
+            case "lock", "inventory":
+                let path = try Template.parse(rest.text, at: loc.advanced(by: rest.offset))
                 items.append(word == "lock" ? .lock(path) : .inventory(path))
                 return
             case "rule":
-                var rule = try Parser.ruleHeader(rest!.text, at: loc.advanced(by: rest!.offset))
+                var rule = try Parser.ruleHeader(rest.text, at: loc.advanced(by: rest.offset))
                 rule.location = loc   // the `rule` keyword, whatever the blanks after it
                 open = .rule(rule)
                 return

@@ -101,6 +101,10 @@ final class TmpfsMount {
     }
 
     deinit { _ = try? run("/usr/bin/umount", [directory.path]) }
+
+    /// Whether this process may mount one (tried once): tests that need a tmpfs are
+    /// skipped, and reported as skipped, where it may not.
+    static let canMount: Bool = TmpfsMount(size: "1m") != nil
 }
 
 /// Peak resident set size of this process, bytes.

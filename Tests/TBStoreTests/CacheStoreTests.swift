@@ -74,8 +74,10 @@ import Testing
             try cache.restore(digest, to: out, mode: 0o644)
             Issue.record("restore onto a directory succeeded")
         } catch {
-            guard case .io(let operation, _, _) = error else { Issue.record("\(error)"); return }
+            guard case .io(let operation, let path, let code) = error else { Issue.record("\(error)"); return }
             #expect(operation == "rename")
+            #expect(path.hasSuffix(" to " + out), "names the destination: \(path)")
+            #expect(code == EISDIR)
         }
         #expect(restoreTemporaries(in: fixture.directory.path).isEmpty)
         #expect(FileStat.lstat(out)!.isDirectory)
@@ -169,11 +171,9 @@ import Testing
         #expect(fixture.temporaries().isEmpty)
     }
 
-    @Test func fullDiskFailsWithENOSPCAndLeavesNoObject() throws {
-        guard let disk = TmpfsMount(size: "2m") else {
-            print("CacheStoreTests: cannot mount a tmpfs (not root?); full-disk test skipped")
-            return
-        }
+    @Test(.enabled(if: TmpfsMount.canMount, "mounting a tmpfs needs root"))
+    func fullDiskFailsWithENOSPCAndLeavesNoObject() throws {
+        let disk = try #require(TmpfsMount(size: "2m"))
         let fixture = CacheFixture()
         let big = fixture.directory.file("big")
         writeLargeFile(big, mebibytes: 4)
@@ -194,11 +194,9 @@ import Testing
         #expect(try cache.store(fileAt: fixture.source("small", "small"), expected: nil) == SHA256.digest("small"))
     }
 
-    @Test func restoreAcrossFileSystemsCopies() throws {
-        guard let disk = TmpfsMount(size: "8m") else {
-            print("CacheStoreTests: cannot mount a tmpfs; cross-device test skipped")
-            return
-        }
+    @Test(.enabled(if: TmpfsMount.canMount, "mounting a tmpfs needs root"))
+    func restoreAcrossFileSystemsCopies() throws {
+        let disk = try #require(TmpfsMount(size: "8m"))
         let fixture = CacheFixture()
         let cache = try ContentStore(root: disk.path + "/cache")
         let digest = try cache.store(fileAt: fixture.source("a", "across devices"), expected: nil)

@@ -67,6 +67,20 @@ final class NodesSyntaxTests: XCTestCase {
         XCTAssertEqual(try target(tf, "lock").writtenPrerequisites, ["a"])
     }
 
+    /// A keyword followed by '=' or '?=' names a variable; otherwise it declares, even
+    /// when a ':' comes later on the line.
+    func testKeywordsFollowedByAnAssignmentAreVariables() throws {
+        let tf = try load("lock = /tmp/x\nhost ?= dev2\ninclude = a.tb\nsecret = s\nt:\n    run x\n")
+        XCTAssertNil(tf.lock)
+        XCTAssertEqual(tf.hosts, [:])
+        XCTAssertEqual(tf.variables["lock"]?.value.literalValue, "/tmp/x")
+        XCTAssertEqual(tf.variables["host"]?.value.literalValue, "dev2")
+        XCTAssertEqual(tf.variables["host"]?.isDefault, true)
+        XCTAssertEqual(tf.variables["include"]?.value.literalValue, "a.tb")
+        XCTAssertEqual(tf.variables["secret"]?.value.literalValue, "s")
+        XCTAssertEqual(try load("lock /mnt/a:b\nt:\n    run x\n").lock?.description, "/mnt/a:b")
+    }
+
     func testLockInAnIncludedFileCounts() throws {
         let tf = try load("include rules.tb\nt:\n    run x\n", files: ["rules.tb": "lock /tmp/l\n"])
         XCTAssertEqual(tf.lock?.description, "/tmp/l")

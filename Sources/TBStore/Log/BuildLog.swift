@@ -139,11 +139,12 @@ public final class BuildLog {
         writer.bytes.append(contentsOf: (BuildLog.signature + "\n").utf8)
         for target in traces.keys.sorted() { BuildLog.encode(traces[target]!, into: &writer) }
         for path in fileDigests.keys.sorted() { BuildLog.encode(path: path, entry: fileDigests[path]!, into: &writer) }
-        let temporary = directory + "/" + BuildLog.fileName + ".tmp"
-        let file = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC)
+        // Unlinked whatever happens (after the rename it names nothing).
+        let temporary = TemporaryName.reserve(in: directory, prefix: BuildLog.fileName + ".tmp-")
+        let file = try FileDescriptor.open(temporary.path, O_WRONLY | O_CREAT | O_EXCL)
         try file.write(writer.bytes)
         try file.sync()
-        try FileSystem.rename(temporary, to: path)
+        try FileSystem.rename(temporary.path, to: path)
         try FileSystem.syncDirectory(directory)
         recordCount = traces.count + fileDigests.count
     }
