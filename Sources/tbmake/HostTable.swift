@@ -112,13 +112,11 @@ final class HostTable {
         return .ssh(user: user, address: address, port: port, root: root, probe: probe)
     }
 
-    /// OpenSSH client config: `path`, else `~/.ssh/config` when it exists, else none.
+    /// OpenSSH client config: `path` (an unreadable one is an error), else
+    /// `~/.ssh/config` when it can be read, else none.
     static func sshConfig(path: String?) throws -> SSHConfig {
         if let path { return try SSHConfig(contentsOf: path) }
-        let home = getenv("HOME").map { String(cString: $0) } ?? "/root"
-        let defaultPath = home + "/.ssh/config"
-        if access(defaultPath, R_OK) == 0 { return try SSHConfig(contentsOf: defaultPath) }
-        return SSHConfig(text: "")
+        return (try? SSHConfig(contentsOf: "~/.ssh/config")) ?? SSHConfig(text: "")
     }
 }
 

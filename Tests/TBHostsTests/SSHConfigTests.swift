@@ -56,4 +56,11 @@ final class SSHConfigTests: XCTestCase {
         XCTAssertEqual(destination, SSHDestination(user: "u", address: "h", port: 22))
         XCTAssertEqual(options, SSHOptions())
     }
+
+    func testAnUnreadableFileIsAnErrorNamingIt() {
+        // A directory stands for a file that cannot be read (root reads any file).
+        XCTAssertThrowsError(try SSHConfig(contentsOf: "/tmp")) { error in
+            XCTAssertEqual("\(error)", "ssh config /tmp: Is a directory")
+        }
+    }
 }

@@ -31,7 +31,7 @@ import Testing
         try cache.recordAction(k3)
         #expect(try cache.statistics() == (4, 4000, 3))
 
-        #expect(try cache.collectGarbage(maxBytes: 2000, keep: [d[0]]) == 2000)
+        #expect(try cache.collectGarbage(maxBytes: 2000, keep: [d[0]]) == GarbageCollection(removedObjects: 2, freedBytes: 2000, objects: 2, bytes: 2000))
         #expect(cache.contains(d[0]))     // oldest, but kept
         #expect(!cache.contains(d[1]))
         #expect(!cache.contains(d[2]))
@@ -40,7 +40,7 @@ import Testing
         #expect(cache.action(for: SHA256.digest("k2")) == k2)
         #expect(cache.action(for: SHA256.digest("k3")) == k3)
         #expect(try cache.statistics() == (2, 2000, 2))
-        #expect(try cache.collectGarbage(maxBytes: 2000, keep: []) == 0)
+        #expect(try cache.collectGarbage(maxBytes: 2000, keep: []) == GarbageCollection(removedObjects: 0, freedBytes: 0, objects: 2, bytes: 2000))
     }
 
     @Test func restoreAndStoreCountAsUse() throws {
@@ -49,7 +49,7 @@ import Testing
         let d = try fourObjects(fixture, cache)
         try cache.restore(d[0], to: fixture.directory.file("out"), mode: 0o644)
         _ = try cache.store(fileAt: fixture.source("again", [UInt8](repeating: 1, count: 1000)), expected: d[1])
-        #expect(try cache.collectGarbage(maxBytes: 2000, keep: []) == 2000)
+        #expect(try cache.collectGarbage(maxBytes: 2000, keep: []) == GarbageCollection(removedObjects: 2, freedBytes: 2000, objects: 2, bytes: 2000))
         #expect(Set([d[0], d[1], d[2], d[3]].filter { cache.contains($0) }) == [d[0], d[1]])
     }
 
@@ -60,7 +60,7 @@ import Testing
         let malformed = cache.actionPath(SHA256.digest("bad"))
         mkdir(FileSystem.parentDirectory(malformed), 0o755)
         writeFile(malformed, "tbmake action v1\nnot an output\n")
-        #expect(try cache.collectGarbage(maxBytes: 0, keep: []) == 4000)
+        #expect(try cache.collectGarbage(maxBytes: 0, keep: []) == GarbageCollection(removedObjects: 4, freedBytes: 4000, objects: 0, bytes: 0))
         #expect(try cache.statistics() == (0, 0, 0))
         #expect(!fileExists(malformed))
         let record = readText(fixture.root + "/objects.verified")

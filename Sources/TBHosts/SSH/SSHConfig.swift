@@ -47,7 +47,7 @@ public struct SSHConfig: Equatable, Sendable {
         case .success(let bytes): self.init(text: String(decoding: bytes, as: UTF8.self))
         case .failure(let error) where error.code == ENOENT: self.init(text: "")
         case .failure(let error):
-            throw SSHError.knownHostsFailed(file: path, reason: error.description)
+            throw SSHError.configFailed(file: path, reason: error.description)
         }
     }
 

@@ -14,6 +14,8 @@ public enum SSHError: Error, Equatable, CustomStringConvertible {
     case hostKeyChanged(host: String, knownHostsFile: String, line: Int, fingerprint: String)
     /// The known_hosts file exists but cannot be read or parsed, or cannot be appended to.
     case knownHostsFailed(file: String, reason: String)
+    /// The OpenSSH client config file exists but cannot be read.
+    case configFailed(file: String, reason: String)
     /// Neither the agent nor any key file was accepted. `tried` lists what was offered.
     case authenticationFailed(host: String, user: String, tried: [String])
     /// A key file is passphrase-protected and no agent holds it.
@@ -37,6 +39,8 @@ public enum SSHError: Error, Equatable, CustomStringConvertible {
             return "HOST KEY OF \(host) HAS CHANGED: it now offers \(fingerprint), not the key at \(file):\(line); refusing to connect (remove that line if the change is expected)"
         case .knownHostsFailed(let file, let reason):
             return "known hosts file \(file): \(reason)"
+        case .configFailed(let file, let reason):
+            return "ssh config \(file): \(reason)"
         case .authenticationFailed(let host, let user, let tried):
             let what = tried.isEmpty ? "no ssh-agent and no key file" : tried.joined(separator: ", ")
             return "authentication as \(user)@\(host) failed (tried \(what))"

@@ -25,6 +25,12 @@ extension ContentStore {
         return (objects.count, objects.reduce(0) { $0 + $1.size }, try actionFiles().count)
     }
 
+    /// The total size in bytes of the objects (a listing of objects alone).
+    public func objectBytes() throws(StoreError) -> Int64 {
+        try checkReadable()
+        return try objectFiles().reduce(0) { $0 + $1.size }
+    }
+
     /// Rehashes every object, removes those whose content does not match their name and
     /// returns their digests, sorted by hex. Intact objects are recorded as verified, and
     /// keep their last-use time (reading them does not count as a use).
@@ -51,11 +57,11 @@ extension ContentStore {
     /// Removes least-recently-used objects (oldest last use first; ties by digest) until
     /// their total size is at most `maxBytes`, never one in `keep`; then removes every
     /// action entry that names an object no longer in the store (or is malformed), and
-    /// temporary files abandoned more than an hour ago. Returns the bytes of the objects
-    /// removed. If the objects in `keep` alone exceed `maxBytes`, all others are removed
+    /// temporary files abandoned more than an hour ago. Returns what was removed and what
+    /// is left. If the objects in `keep` alone exceed `maxBytes`, all others are removed
     /// and the total stays above it.
     @discardableResult
-    public func collectGarbage(maxBytes: Int64, keep: Set<Digest>) throws(StoreError) -> Int64 {
+    public func collectGarbage(maxBytes: Int64, keep: Set<Digest>) throws(StoreError) -> GarbageCollection {
         try checkReadable()
         var objects = try objectFiles()
         var total = objects.reduce(0) { $0 + $1.size }
@@ -76,7 +82,8 @@ extension ContentStore {
             if entry.outputs.contains(where: { !present.contains($0.digest) }) { _ = unlink(path) }
         }
         removeAbandonedTemporaries()
-        return freed
+        return GarbageCollection(removedObjects: removed.count, freedBytes: freed,
+                                 objects: objects.count - removed.count, bytes: total)
     }
 
     // MARK: - Listing

@@ -28,25 +28,17 @@ struct CacheGC: CacheSubcommand {
         }
         let cache = try options.openCache()
         let keep = try CacheSettings.neededObjectsOfProject()
-        let before: (objects: Int, bytes: Int64, actions: Int)
-        let after: (objects: Int, bytes: Int64, actions: Int)
-        let freed: Int64
-        do {
-            before = try cache.statistics()
-            freed = try cache.collectGarbage(maxBytes: limit.bytes, keep: keep)
-            after = try cache.statistics()
-        } catch { throw cacheFailure(error) }
-        // Counted from listings: another process storing meanwhile makes this approximate.
-        let removed = max(0, before.objects - after.objects)
+        let result: GarbageCollection
+        do { result = try cache.collectGarbage(maxBytes: limit.bytes, keep: keep) } catch { throw cacheFailure(error) }
         if options.json {
-            Terminal.out(JSON.line(["event": .string("gc"), "removed": .int(Int64(removed)), "freed": .int(freed),
-                                    "objects": .int(Int64(after.objects)), "bytes": .int(after.bytes),
-                                    "limit": .int(limit.bytes)]))
+            Terminal.out(JSON.line(["event": .string("gc"), "removed": .int(Int64(result.removedObjects)),
+                                    "freed": .int(result.freedBytes), "objects": .int(Int64(result.objects)),
+                                    "bytes": .int(result.bytes), "limit": .int(limit.bytes)]))
             return 0
         }
-        var text = "removed \(counted(removed, "object")), freed \(ByteSize.describe(freed))\n"
-        text += "remaining: \(counted(after.objects, "object")), \(ByteSize.describe(after.bytes))\n"
-        if after.bytes > limit.bytes {
+        var text = "removed \(counted(result.removedObjects, "object")), freed \(ByteSize.describe(result.freedBytes))\n"
+        text += "remaining: \(counted(result.objects, "object")), \(ByteSize.describe(result.bytes))\n"
+        if result.bytes > limit.bytes {
             text += "still above \(ByteSize.describe(limit.bytes)): the objects left are needed by the project's traces\n"
         }
         Terminal.out(text)

@@ -8,7 +8,7 @@ extension Invocation {
     /// a warning: the build itself succeeded.
     func trimCache(_ cache: ContentStore, to limit: ByteSize, keeping log: BuildLog, observer: BuildObserver) {
         do {
-            guard try cache.statistics().bytes > limit.bytes else { return }
+            guard try cache.objectBytes() > limit.bytes else { return }
             try cache.collectGarbage(maxBytes: limit.bytes, keep: CacheSettings.neededObjects(log))
         } catch {
             observer.warning("cannot trim the cache to \(ByteSize.describe(limit.bytes)): \(error)")
