@@ -79,19 +79,11 @@ final class CacheRestoreTests: XCTestCase {
         }
     }
 
-    /// sha256sum of absolute paths, in order.
-    private func sha256(_ paths: [String]) throws -> [String] {
-        if paths.isEmpty { return [] }
-        let result = try RunningTBMake(binary: "/usr/bin/sha256sum", arguments: ["--"] + paths).wait()
-        XCTAssertEqual(result.status, 0, "\(result)")
-        return result.stdout.split(separator: "\n").map { String($0.prefix(64)) }
-    }
-
     /// Every object's content hashes to its name.
     private func assertObjectsIntact(_ root: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let names = try objects(in: root)
         XCTAssertFalse(names.isEmpty, "no objects in \(root)", file: file, line: line)
-        let digests = try sha256(names.map { root + "/objects/" + $0 })
+        let digests = try sha256sum(names.map { root + "/objects/" + $0 })
         XCTAssertEqual(digests, names.map { String($0.dropFirst(3)) }, "an object's name is its sha256", file: file, line: line)
         for name in names where name.prefix(2) != name.dropFirst(3).prefix(2) {
             XCTFail("\(name) is in the wrong shard", file: file, line: line)

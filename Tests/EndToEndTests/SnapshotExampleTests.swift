@@ -217,6 +217,7 @@ private struct Tree {
     var lines: [String] { entries.map(\.line) }
 
     init(_ root: String, _ paths: [String], excluding: Bool) throws {
+        var files: [(index: Int, path: String)] = []
         func excluded(_ name: String) -> Bool {
             excluding && (name.hasPrefix("initrd") || name.hasPrefix("kernel") || name == "rootimg")
         }
@@ -232,8 +233,9 @@ private struct Tree {
                     try walk(relative + "/" + name)
                 }
             case S_IFREG:
-                let digest = try RunningTBMake(binary: "/usr/bin/sha256sum", arguments: [full]).wait().stdout.prefix(64)
-                entries.append(Entry(type: "f", path: relative, line: "f \(relative) \(mode) \(digest)"))
+                // The digest is added below, all files hashed by one sha256sum.
+                files.append((entries.count, full))
+                entries.append(Entry(type: "f", path: relative, line: "f \(relative) \(mode)"))
             case S_IFLNK:
                 let target = try FileManager.default.destinationOfSymbolicLink(atPath: full)
                 entries.append(Entry(type: "l", path: relative, line: "l \(relative) -> \(target)"))
@@ -242,6 +244,7 @@ private struct Tree {
             }
         }
         for path in paths { try walk(path) }
+        for (file, digest) in zip(files, try sha256sum(files.map(\.path))) { entries[file.index].line += " " + digest }
         entries.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
     }
 }

@@ -206,25 +206,26 @@ final class Project {
             }
         }
         try walk("")
-        let digests = try sha256(files.map(\.path))
+        let digests = try sha256sum(files.map(\.path), in: path)
         for (offset, file) in files.enumerated() { result[file.index] += " sha256=\(digests[offset])" }
         return result
     }
 
     func sha256(file relative: String) throws -> String {
-        try sha256([relative])[0]
+        try sha256sum([relative], in: path)[0]
     }
+}
 
-    /// sha256sum of files relative to the project, in order.
-    private func sha256(_ relatives: [String]) throws -> [String] {
-        if relatives.isEmpty { return [] }
-        let result = try RunningTBMake(binary: "/usr/bin/sha256sum", arguments: ["--"] + relatives, directory: path).wait()
-        let lines = result.stdout.split(separator: "\n")
-        guard result.status == 0, lines.count == relatives.count else {
-            throw EndToEndError("sha256sum failed: \(result)")
-        }
-        return lines.map { String($0.prefix(64)) }
+/// The SHA-256 of each file (relative to `directory`, or absolute), in order, by one
+/// `sha256sum`: independent of the code under test.
+func sha256sum(_ paths: [String], in directory: String? = nil) throws -> [String] {
+    if paths.isEmpty { return [] }
+    let result = try RunningTBMake(binary: "/usr/bin/sha256sum", arguments: ["--"] + paths, directory: directory).wait()
+    let lines = result.stdout.split(separator: "\n")
+    guard result.status == 0, lines.count == paths.count else {
+        throw EndToEndError("sha256sum failed: \(result)")
     }
+    return lines.map { String($0.prefix(64)) }
 }
 
 /// A child process (tbmake, or a helper) whose stdout and stderr go to temporary files,

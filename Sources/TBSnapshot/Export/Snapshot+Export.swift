@@ -53,7 +53,8 @@ extension Snapshot {
         let result = Manifest(format: spec.format, mtime: spec.mtime, owners: spec.owners, roots: roots, entries: entries)
         let manifestFile = try AtomicFile(path: manifest)
         try manifestFile.file.write(Array(result.encoded().utf8))
-        try output.commit()
+        // Archive and manifest usually share a directory (a USB stick): synced once.
+        try output.commit(syncingDirectory: output.directory != manifestFile.directory)
         try manifestFile.commit()
         return result
     }

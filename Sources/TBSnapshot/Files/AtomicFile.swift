@@ -36,14 +36,19 @@ final class AtomicFile {
         _ = tb_start_writeback(file.fd)
     }
 
-    /// fsync, rename over `path`, fsync the directory.
-    func commit() throws(SnapshotError) {
+    /// The directory holding `path`, whose fsync makes a rename durable.
+    var directory: String { EntryPath.parent(path).map { $0.isEmpty ? "/" : $0 } ?? "." }
+
+    /// fsync, rename over `path`, and (unless the caller will) fsync the directory.
+    func commit(syncingDirectory: Bool = true) throws(SnapshotError) {
         try file.sync()
         guard rename(temporaryPath, path) == 0 else { throw .lastIO("rename \(temporaryPath) to", path) }
         committed = true
-        let directory = EntryPath.parent(path).map { $0.isEmpty ? "/" : $0 } ?? "."
-        if let dir = try? OpenFile.open(directory, O_RDONLY | O_DIRECTORY) {
-            _ = fsync(dir.fd)
-        }
+        if syncingDirectory { AtomicFile.syncDirectory(directory) }
+    }
+
+    /// Best effort: a directory that cannot be opened is left as it is.
+    static func syncDirectory(_ directory: String) {
+        if let dir = try? OpenFile.open(directory, O_RDONLY | O_DIRECTORY) { _ = fsync(dir.fd) }
     }
 }
