@@ -26,6 +26,21 @@ final class InstanceTests: XCTestCase {
 
     // MARK: - Instances
 
+    /// Every instance names the same directory: it is listed once while the graph loads.
+    func testInstancesShareTheFilesOfAPrerequisiteDirectory() throws {
+        let bed = Testbed("""
+            sync: tools
+                foreach node in 1-3
+                run sync $(node)
+            """, files: ["tools/a.sh": "a", "tools/b/c.sh": "c"])
+        let (summary, _) = try bed.build("sync")
+        XCTAssertEqual(summary, .counts(ran: 3, skipped: 1))
+        XCTAssertEqual(bed.fs.listedDirectories, ["tools"])
+        XCTAssertEqual(bed.store.recordedTargets, ["sync@fit01", "sync@fit02", "sync@fit03"])
+        XCTAssertEqual(try XCTUnwrap(bed.store.traces["sync@fit03"]).components.map(\.name).filter { $0.hasPrefix("in:") },
+                       ["in:tools/a.sh", "in:tools/b/c.sh"])
+    }
+
     func testOneInstancePerNodeAndAnAggregate() throws {
         let bed = imaging()
         let (summary, observer) = try bed.build("load", overrides: three)

@@ -82,6 +82,10 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     public var digestedPaths: [String] { locked { digestCalls } }
     public var digestCount: Int { locked { digestCalls.count } }
 
+    /// Directories passed to `files(under:)`, in call order.
+    public var listedDirectories: [String] { locked { listCalls } }
+    private var listCalls: [String] = []
+
     /// How many times the engine said early stats must be forgotten.
     public var forgetEarlyStatsCount: Int { locked { forgetCalls } }
     private var forgetCalls = 0
@@ -123,6 +127,7 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
     public func files(under directory: String) throws -> [String] {
         let directory = Self.normalize(directory)
         return try locked {
+            listCalls.append(directory)
             if directory.isEmpty {
                 return files.keys.filter { !$0.hasPrefix("/") && !$0.split(separator: "/").contains(".tbmake") }.sorted()
             }

@@ -12,6 +12,8 @@ public final class BuildGraph {
     /// Nodes in dependency order: every node comes after its dependencies.
     private(set) var nodes: [Node] = []
     private var nodeIndex: [String: Int] = [:]
+    /// The files each prerequisite word stands for, by word (see `addInputs`).
+    private var inputsOfWord: [String: [String: FileStat]] = [:]
     /// Targets being added, outermost first: a dependency found among them closes a cycle.
     private var addPath: [String] = []
     /// The nodes asked for, in the order asked.
@@ -102,21 +104,29 @@ public final class BuildGraph {
     }
 
     /// A file, every file of a directory, or the files a glob matches.
+    /// Adds the files `word` stands for to `inputs`. Each word is looked up once: the
+    /// instances of a `foreach` target, and targets naming the same directory or glob,
+    /// share the result (nothing changes while the graph loads).
     private func addInputs(_ word: String, at location: SourceLocation, to inputs: inout [String: FileStat]) throws {
+        if inputsOfWord[word] == nil { inputsOfWord[word] = try findInputs(word, at: location) }
+        inputs.merge(inputsOfWord[word]!) { _, found in found }
+    }
+
+    /// The files `word` names (a file, every file under a directory, or a glob's
+    /// matches), with their stats.
+    private func findInputs(_ word: String, at location: SourceLocation) throws -> [String: FileStat] {
+        var inputs: [String: FileStat] = [:]
         if Glob.isPattern(word) {
             let glob = Glob(word)
-            var matched = false
-            if let base = fileSystem.stat(glob.baseDirectory.isEmpty ? "." : glob.baseDirectory), base.isDirectory {
-                for path in try fileSystem.files(under: glob.baseDirectory.isEmpty ? "." : glob.baseDirectory) {
+            let base = glob.baseDirectory.isEmpty ? "." : glob.baseDirectory
+            if fileSystem.stat(base)?.isDirectory == true {
+                for path in try fileSystem.files(under: base) {
                     let relative = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
-                    if glob.matches(relative), let stat = fileSystem.stat(relative) {
-                        inputs[relative] = stat
-                        matched = true
-                    }
+                    if glob.matches(relative), let stat = fileSystem.stat(relative) { inputs[relative] = stat }
                 }
             }
-            if !matched { throw TargetfileError(location, "'\(word)' matches no file") }
-            return
+            if inputs.isEmpty { throw TargetfileError(location, "'\(word)' matches no file") }
+            return inputs
         }
         guard let stat = fileSystem.stat(word) else {
             throw TargetfileError(location, "no such file or target '\(word)'")
@@ -128,5 +138,6 @@ public final class BuildGraph {
         } else {
             inputs[word] = stat
         }
+        return inputs
     }
 }
