@@ -37,11 +37,14 @@ extension Build {
             return nil
         }
         let executor = executorFor(node.host)
-        let trace = store.trace(for: node.name)
+        // The last trace tells what changed; the trace of the slot (the outputs, state
+        // file and host this run names) tells whether what it names is up to date.
+        let latest = store.trace(for: node.name)
+        let trace = latest == nil ? nil : store.trace(for: node.name, slot: slot(of: node))
         var early: RebuildReason?
         if node.spec.always { early = .always }
         else if options.force { early = .forced }
-        else if trace == nil { early = .neverRan }
+        else if latest == nil { early = .neverRan }
         if let unknown = node.dependencies.first(where: { states[$0].outputDigest == nil }) {
             // Only in dry runs: the dependency would run, so nothing more can be known.
             return settleDry(index, Decision(.run, early ?? .dependencyWillRun(name: graph.nodes[unknown].name)))
@@ -59,7 +62,12 @@ extension Build {
             }
             return try run(index, prepared, Decision(.run, reason))
         }
-        guard let trace else { return nil }  // unreachable: early is .neverRan
+        guard let latest else { return nil }  // unreachable: early is .neverRan
+        guard let trace else {
+            // These outputs, state file or host never ran: say what moved since the last run.
+            let reason = prepared.targetKey.firstDifference(from: latest.components)
+            return try runOrRestore(index, prepared, reason, from: cachedOutputs(of: node, key: prepared.key))
+        }
         if trace.key != prepared.key {
             let reason = prepared.targetKey.firstDifference(from: trace.components)
             return try runOrRestore(index, prepared, reason, from: cachedOutputs(of: node, key: prepared.key))
@@ -91,9 +99,17 @@ extension Build {
             if !options.dryRun { try record(updated) }
             states[index].outputDigest = updated.outputDigest
         } else {
+            // Back to an earlier slot (a variable returned to an earlier value): it is
+            // the last trace again, for the reasons of the next run.
+            if trace != latest && !options.dryRun { try record(trace) }
             states[index].outputDigest = trace.outputDigest
         }
         return nil
+    }
+
+    /// The trace slot of what the node names now: its outputs, state file and host.
+    func slot(of node: Node) -> String {
+        TraceRecord.slot(target: node.name, outputs: node.outs + (node.state.map { [$0] } ?? []), host: node.host)
     }
 
     /// The node runs: in a real run, its recipe is expanded again with temporary output
