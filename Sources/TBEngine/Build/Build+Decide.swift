@@ -14,6 +14,8 @@ extension Build {
         var targetKey: TargetKey
         var temporaryOuts: [(temporary: String, final: String)]
         var executor: Executor
+        /// The `pack` steps whose trees are part of the key.
+        var packedTrees: [PackedTree] = []
         /// Values of `secret` variables the recipe uses: masked wherever it is shown.
         var redactions: [String] = []
     }
@@ -193,11 +195,12 @@ extension Build {
             }
             key.add(.input, input.path, .digest(try fileSystem.digest(ofFile: input.path, stat: stat)))
         }
+        let packedTrees = addPackedTrees(of: recipe, executor: executor, to: &key)
         for d in node.dependencies {
             key.add(.dependency, graph.nodes[d].name, .digest(states[d].outputDigest!))
         }
         return PreparedRun(recipe: recipe, key: key.digest(using: hasher), targetKey: key,
-                           temporaryOuts: [], executor: executor, redactions: redactions)
+                           temporaryOuts: [], executor: executor, packedTrees: packedTrees, redactions: redactions)
     }
 
     private func scope(for node: Node, executor: Executor, outs: [String], state: String?) throws -> Scope {
