@@ -81,7 +81,7 @@ extension Build {
                 return try runOrRestore(index, prepared, reason, from: restorable(trace, of: node))
             }
             let digest: Digest
-            do { digest = try fileSystem.digest(ofFile: output.path, stat: stat) } catch {
+            do { digest = try outputDigest(of: output.path, stat: stat) } catch {
                 return try runOrRestore(index, prepared, .outputModified(path: output.path), from: restorable(trace, of: node))
             }
             // A person may edit a state file: that is news for dependents, not a reason to

@@ -112,18 +112,24 @@ extension Build {
         do { try store.record(trace) } catch let error as StoreError { throw EngineError.store(error) }
     }
 
+    /// The digest of an output: a file's content, or a directory output's tree.
+    func outputDigest(of path: String, stat: FileStat) throws -> Digest {
+        stat.isDirectory ? try fileSystem.digest(ofTree: path) : try fileSystem.digest(ofFile: path, stat: stat)
+    }
+
     /// Renames each temporary output over its final name (a recipe that wrote the final
-    /// name itself is accepted too) and hashes it.
+    /// name itself is accepted too) and hashes it. A directory output replaces the
+    /// previous tree as a whole.
     private func placeOutputs(_ outs: [(temporary: String, final: String)]) throws -> [OutputRecord] {
         var records: [OutputRecord] = []
         for (temporary, final) in outs {
             if fileSystem.stat(temporary) != nil {
                 try fileSystem.rename(temporary, to: final)
             }
-            guard let stat = fileSystem.stat(final), stat.isRegular else {
+            guard let stat = fileSystem.stat(final), stat.isRegular || stat.isDirectory else {
                 throw RecipeRunner.Failure(message: "recipe succeeded but did not write \(final)")
             }
-            records.append(OutputRecord(path: final, digest: try fileSystem.digest(ofFile: final, stat: stat), mode: stat.mode))
+            records.append(OutputRecord(path: final, digest: try outputDigest(of: final, stat: stat), mode: stat.mode))
         }
         return records
     }

@@ -89,14 +89,16 @@ public final class DiskFileSystem: FileSystem, @unchecked Sendable {
         return bytes
     }
 
+    public func digest(ofTree path: String) throws -> Digest {
+        try digests.digest(ofTree: path)
+    }
+
     public func rename(_ from: String, to: String) throws {
-        if Glibc.rename(from, to) != 0 {
-            throw StoreError.io(operation: "rename \(from) to", path: to, errno: errno)
-        }
+        try FileTree.replace(to, with: from)
     }
 
     public func removeFile(_ path: String) {
-        unlink(path)
+        try? FileTree.remove(path)
     }
 
     public func createDirectory(_ path: String) throws {
