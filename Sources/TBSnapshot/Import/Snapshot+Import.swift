@@ -63,6 +63,12 @@ extension Snapshot {
     /// Reads the archive once, checking every entry; creates each through `extractor`
     /// when there is one.
     static func scan(archive: String, manifest: Manifest, options: ImportOptions, into extractor: TreeExtractor?) throws(SnapshotError) {
+        try ArchiveLocale.withUTF8 { () throws(SnapshotError) in
+            try scanEntries(archive: archive, manifest: manifest, options: options, into: extractor)
+        }
+    }
+
+    private static func scanEntries(archive: String, manifest: Manifest, options: ImportOptions, into extractor: TreeExtractor?) throws(SnapshotError) {
         let reader = try LibArchiveReader.open(OpenFile.open(archive, O_RDONLY), path: archive)
         var checker = EntryChecker(manifest: manifest, options: options)
         let hasher = OverlappedHash()
