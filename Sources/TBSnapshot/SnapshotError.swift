@@ -78,6 +78,9 @@ public enum UnsafeEntryReason: Equatable, Sendable, CustomStringConvertible {
     case setuid(mode: UInt32)
     /// The entry's path goes through `link`, a symlink earlier in the archive.
     case throughSymlink(link: String)
+    /// A symlink to `target` that leads through `link`, a symlink the destination already
+    /// holds outside the archive's roots: where that leads is not the archive's to vouch for.
+    case throughDestinationSymlink(target: String, link: String)
     case duplicate
     case unsupportedType(type: String)
 
@@ -91,6 +94,8 @@ public enum UnsafeEntryReason: Equatable, Sendable, CustomStringConvertible {
         case .device(let type): return "\(type) (pass allowDevices to import device nodes and FIFOs)"
         case .setuid(let mode): return "mode \(octal(mode)) has setuid/setgid bits (pass allowSetuid to import them)"
         case .throughSymlink(let link): return "would be written through the symlink '\(link)'"
+        case .throughDestinationSymlink(let target, let link):
+            return "symlink to '\(target)' leads through '\(link)', a symlink already in the destination"
         case .duplicate: return "appears twice in the archive"
         case .unsupportedType(let type): return "unsupported entry type \(type)"
         }
