@@ -80,6 +80,27 @@ final class NameBytesTests: XCTestCase {
         XCTAssertEqual(try project.shell("ls -A . | grep -c tmp").stdout, "0\n", "no temporary file left")
     }
 
+    /// A file whose name is not UTF-8 is an input like any other: listed by a glob,
+    /// hashed, and named escaped when it changes.
+    func testANameInLatin1BytesIsAnInput() throws {
+        let project = try Project(targetfile: """
+            snap: tree/**
+                out     s.tar s.manifest
+                pack    . tree -> $(out)
+            """)
+        XCTAssertEqual(try project.shell(Self.makeTree).status, 0)
+        XCTAssertEqual(try project.tbmake("snap").status, 0)
+        XCTAssertEqual(try project.tbmake("snap").stdout, "tbmake: nothing to do, everything is up to date\n")
+        XCTAssertEqual(try project.shell("printf changed > \"tree/$(printf 'r\\351seau').d/in\"").status, 0)
+        let dry = try project.tbmake("-n", "snap")
+        XCTAssertEqual(dry.status, 0, "\(dry)")
+        XCTAssertEqual(dry.stdout, #"""
+            run     snap  input tree/r\xE9seau.d/in changed
+            tbmake: 1 would run, 0 up to date (dry run: nothing was changed)
+
+            """#)
+    }
+
     /// An archive entry named to clear the screen and forge a summary line: the unpack
     /// error is one line, the escapes visible as text, and the summary is tbmake's own.
     func testAHostileEntryNameIsShownEscapedOnOneLine() throws {

@@ -30,17 +30,17 @@ final class HumanObserver: BuildObserver {
         if dryRun {
             let action = decision.action == .run ? "run " : decision.action == .restore ? "restore" : "skip"
             let padded = target + String(repeating: " ", count: max(0, nameWidth - target.count))
-            Terminal.out("\(action.padding(7)) \(padded)  \(decision.reason)\n")
+            Terminal.out("\(action.padding(7)) \(padded)  \(printable("\(decision.reason)"))\n")
         } else if explain && decision.action != .skip {
             clearStatus()
-            Terminal.out("tbmake: explain \(target): \(decision.reason)\n")
+            Terminal.out("tbmake: explain \(target): \(printable("\(decision.reason)"))\n")
         }
         if !dryRun && decision.action == .restore {
             clearStatus()
             Terminal.out("restored \(target) from the cache\n")
         } else if decision.reason.isBlockedByDependency {
             clearStatus()
-            Terminal.out("tbmake: \(target) not run: \(decision.reason)\n")
+            Terminal.out("tbmake: \(target) not run: \(printable("\(decision.reason)"))\n")
         }
     }
 
