@@ -26,6 +26,14 @@ import TBStore
         #expect(symlink(FileName.cString(latin1), FileName.cString(root + "/tree/link")) == 0)
     }
 
+    /// `work`/src holding the tree.
+    static func makeSource(in work: TemporaryDirectory) -> String {
+        let source = work.file("src")
+        makeDirectory(source)
+        makeTree(source)
+        return source
+    }
+
     /// Each entry's manifest line from the path on (path, extra), in archive order.
     static let expectedLines = [
         "tree\t-",
@@ -44,9 +52,7 @@ import TBStore
     @Test(arguments: SnapshotFormat.allCases)
     func namesRoundTripAsBytes(format: SnapshotFormat) throws {
         let work = TemporaryDirectory()
-        let source = work.file("src")
-        makeDirectory(source)
-        Self.makeTree(source)
+        let source = Self.makeSource(in: work)
         let archive = work.file("s.\(format.fileExtension)"), manifestPath = work.file("s.manifest")
         let manifest = try Snapshot.export(SnapshotSpec(root: source, paths: ["tree"], format: format), archive: archive, manifest: manifestPath)
 
@@ -74,9 +80,7 @@ import TBStore
     /// Latin-1 one as its byte (hdrcharset=BINARY).
     @Test func gnuTarListsTheSameBytes() throws {
         let work = TemporaryDirectory()
-        let source = work.file("src")
-        makeDirectory(source)
-        Self.makeTree(source)
+        let source = Self.makeSource(in: work)
         let archive = work.file("s.tar")
         _ = try Snapshot.export(SnapshotSpec(root: source, paths: ["tree"], format: .tar), archive: archive, manifest: work.file("m"))
         let listed = try run("/usr/bin/tar", ["--quoting-style=escape", "-tf", archive])
@@ -101,9 +105,7 @@ import TBStore
     @Test(arguments: SnapshotFormat.allCases)
     func theLocaleDoesNotChangeTheBytes(format: SnapshotFormat) throws {
         let work = TemporaryDirectory()
-        let source = work.file("src")
-        makeDirectory(source)
-        Self.makeTree(source)
+        let source = Self.makeSource(in: work)
         let spec = SnapshotSpec(root: source, paths: ["tree"], format: format)
         var archives: [[UInt8]] = []
         for name in ["C", "C.UTF-8", "POSIX"] {
@@ -123,9 +125,7 @@ import TBStore
     /// temporary file.
     @Test func aFailingPackLeavesNoTemporaryFile() throws {
         let work = TemporaryDirectory()
-        let source = work.file("src")
-        makeDirectory(source)
-        Self.makeTree(source)
+        let source = Self.makeSource(in: work)
         let socketPath = source + "/tree/sub/" + Self.latin1 + ".sock"
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
