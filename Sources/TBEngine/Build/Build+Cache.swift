@@ -4,13 +4,14 @@ import Glibc
 import TBStore
 
 /// The artifact cache in decisions: constructive traces (DESIGN §1). A target whose
-/// effect is only its declared outputs — it has `out` files, no `state`, and is neither
+/// effect is only its declared outputs — it has `out` files, no effects elsewhere (no
+/// named host, `state`, `put` or `unpack`: `Node.hasEffectsElsewhere`), and is neither
 /// `always` nor `nocache` — is restored from the cache instead of run when the cache
 /// knows its key, and stored into the cache after it ran.
 extension Build {
     /// Whether the node's outputs may come from, and go to, the cache.
     func isCacheable(_ node: Node) -> Bool {
-        cache != nil && !node.outs.isEmpty && node.state == nil && !node.spec.always && !node.spec.noCache
+        cache != nil && !node.outs.isEmpty && !node.hasEffectsElsewhere && !node.spec.always && !node.spec.noCache
     }
 
     /// What the cache recorded for `key`, when it names exactly the node's outputs.

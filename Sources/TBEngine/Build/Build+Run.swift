@@ -9,6 +9,8 @@ extension Build {
         var index: Int
         var prepared: PreparedRun
         var failure: RecipeRunner.Failure?
+        /// What each `pack` step packed, by step index.
+        var packed: [Int: [PackedEntry]]
         var durationMs: Int64
         var log: RecipeLog
         var logPath: String?
@@ -38,14 +40,15 @@ extension Build {
         let fileSystem = self.fileSystem
         let archiver = self.archiver
         Worker.spawn {
+            var packed: [Int: [PackedEntry]] = [:]
             let failure = RecipeRunner.run(prepared.recipe, on: prepared.executor, archiver: archiver, log: log,
-                                           deadline: deadline) {
+                                           deadline: deadline, packed: &packed) {
                 for (temporary, _) in prepared.temporaryOuts { fileSystem.removeFile(temporary) }
             }
             log.flush()
             let elapsed = ContinuousClock.now - begin
             let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-            completions.push(Completion(index: index, prepared: prepared, failure: failure,
+            completions.push(Completion(index: index, prepared: prepared, failure: failure, packed: packed,
                                         durationMs: ms, log: log, logPath: logPath))
         }
     }
@@ -74,7 +77,13 @@ extension Build {
             if !options.keepGoing { stop(after: index) }
             return
         }
-        let key = completion.prepared.key
+        // The trees `pack` read, as it read them: the key the trace keeps.
+        var targetKey = completion.prepared.targetKey
+        var key = completion.prepared.key
+        if !completion.prepared.packedTrees.isEmpty {
+            setPackedTrees(completion.prepared.packedTrees, packed: completion.packed, in: &targetKey)
+            key = targetKey.digest(using: hasher)
+        }
         let digest: Digest
         if outputs.isEmpty {
             // Its effect lives on a host, and what it produced is the fact that this key
@@ -87,7 +96,7 @@ extension Build {
         } else {
             digest = outputDigest(outputs)
         }
-        let trace = TraceRecord(target: node.name, key: key, components: completion.prepared.targetKey.components,
+        let trace = TraceRecord(target: node.name, key: key, components: targetKey.components,
                                 outputs: outputs, outputDigest: digest, finishedAtMs: wallClockNs() / 1_000_000,
                                 durationMs: completion.durationMs)
         try record(trace)
