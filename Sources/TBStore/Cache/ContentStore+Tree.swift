@@ -50,16 +50,16 @@ extension ContentStore {
             let target = building.path + "/" + entry.path
             switch entry.kind {
             case .directory:
-                guard mkdir(target, 0o700) == 0 else { throw .lastIO("create directory", target) }
+                guard mkdir(FileName.cString(target), 0o700) == 0 else { throw .lastIO("create directory", target) }
             case .file(let file):
                 try restore(file, to: target, mode: entry.mode)
             case .symlink(let linkTarget):
-                guard symlink(linkTarget, target) == 0 else { throw .lastIO("create symlink", target) }
+                guard symlink(FileName.cString(linkTarget), FileName.cString(target)) == 0 else { throw .lastIO("create symlink", target) }
             }
         }
         // Deepest first, so that a read-only directory is closed after what is inside it.
         for entry in listing.entries.reversed() where entry.kind == .directory {
-            guard chmod(building.path + "/" + entry.path, entry.mode) == 0 else { throw .lastIO("change mode of", entry.path) }
+            guard chmod(FileName.cString(building.path + "/" + entry.path), entry.mode) == 0 else { throw .lastIO("change mode of", entry.path) }
         }
         guard chmod(building.path, 0o755) == 0 else { throw .lastIO("change mode of", building.path) }
         try FileTree.replace(path, with: building.path)

@@ -40,12 +40,12 @@ public enum FileTree {
     public static func remove(_ path: String) throws(StoreError) {
         guard let stat = FileStat.lstat(path) else { return }
         guard stat.isDirectory else {
-            if unlink(path) != 0 && errno != ENOENT { throw .lastIO("remove", path) }
+            if unlink(FileName.cString(path)) != 0 && errno != ENOENT { throw .lastIO("remove", path) }
             return
         }
-        _ = chmod(path, 0o700)
+        _ = chmod(FileName.cString(path), 0o700)
         for name in try names(in: path) { try remove(path + "/" + name) }
-        if rmdir(path) != 0 && errno != ENOENT { throw .lastIO("remove", path) }
+        if rmdir(FileName.cString(path)) != 0 && errno != ENOENT { throw .lastIO("remove", path) }
     }
 
     /// Renames `from` to `to`, replacing what is there: a file atomically (rename(2)); a
@@ -55,28 +55,26 @@ public enum FileTree {
         let old = FileStat.lstat(to)
         let new = FileStat.lstat(from)
         guard let old, old.isDirectory || new?.isDirectory == true else {
-            if rename(from, to) != 0 { throw .lastIO("rename \(from) to", to) }
+            if rename(FileName.cString(from), FileName.cString(to)) != 0 { throw .lastIO("rename \(from) to", to) }
             return
         }
         let aside = to + ".tbmake-old"
         try remove(aside)
-        if rename(to, aside) != 0 { throw .lastIO("rename \(to) to", aside) }
-        if rename(from, to) != 0 {
+        if rename(FileName.cString(to), FileName.cString(aside)) != 0 { throw .lastIO("rename \(to) to", aside) }
+        if rename(FileName.cString(from), FileName.cString(to)) != 0 {
             let error = StoreError.lastIO("rename \(from) to", to)
-            _ = rename(aside, to)
+            _ = rename(FileName.cString(aside), FileName.cString(to))
             throw error
         }
         try remove(aside)
     }
 
     private static func names(in directory: String) throws(StoreError) -> [String] {
-        guard let dir = opendir(directory) else { throw .lastIO("list", directory) }
+        guard let dir = opendir(FileName.cString(directory)) else { throw .lastIO("list", directory) }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in FileName.string(bytes.prefix { $0 != 0 }) }
             if name != "." && name != ".." { names.append(name) }
         }
         return names
@@ -84,8 +82,8 @@ public enum FileTree {
 
     private static func linkTarget(_ path: String) throws(StoreError) -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink(path, &buffer, buffer.count - 1)
+        let count = readlink(FileName.cString(path), &buffer, buffer.count - 1)
         guard count >= 0 else { throw .lastIO("read link", path) }
-        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return FileName.string(buffer[..<count].map { UInt8(bitPattern: $0) })
     }
 }
