@@ -53,7 +53,6 @@ extension Build {
         }
         let prepared: PreparedRun
         do {
-            if let seconds = node.spec.wait, !options.dryRun { try waitForHost(of: node, executor: executor, seconds: seconds) }
             prepared = try prepare(node, executor: executor)
         } catch {
             return fail(index, "\(error)")
@@ -278,32 +277,6 @@ extension Build {
                 throw TargetfileError(location, "state file \(path) of '\(dep.name)' has no key '\(member)'")
             }
             return value
-        }
-    }
-
-    /// `wait DURATION`: tries to reach the host (prepare it) until it answers, pausing
-    /// longer each time, at most `seconds`; then its identity is learnt afresh.
-    private func waitForHost(of node: Node, executor: Executor, seconds: Double) throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        var pause = options.waitBackoff
-        var attempt = 1
-        while true {
-            do {
-                try executor.prepare()
-                // Prepared: the identity is learnt afresh, without preparing again.
-                identities[executor.hostName] = Result { try executor.identity() }
-                return
-            } catch {
-                let left = deadline - ContinuousClock.now
-                guard left > .zero else {
-                    throw WaitTimedOut(host: executor.hostName, seconds: seconds, lastError: "\(error)")
-                }
-                let wait = min(pause, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
-                observer.waiting(node.name, "waiting for host \(executor.hostName) (attempt \(attempt)): \(error)")
-                usleep(UInt32(max(wait, 0) * 1_000_000))
-                pause = min(pause * 2, 10)
-                attempt += 1
-            }
         }
     }
 

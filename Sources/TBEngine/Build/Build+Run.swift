@@ -16,7 +16,7 @@ extension Build {
         var logPath: String?
     }
 
-    func start(_ index: Int, _ prepared: PreparedRun, into completions: CompletionQueue<Completion>) {
+    func start(_ index: Int, _ prepared: PreparedRun, into completions: CompletionQueue<Event>) {
         let node = graph.nodes[index]
         states[index].status = .running
         filesMayChange()
@@ -48,8 +48,8 @@ extension Build {
             log.flush()
             let elapsed = ContinuousClock.now - begin
             let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-            completions.push(Completion(index: index, prepared: prepared, failure: failure, packed: packed,
-                                        durationMs: ms, log: log, logPath: logPath))
+            completions.push(.recipe(Completion(index: index, prepared: prepared, failure: failure, packed: packed,
+                                                durationMs: ms, log: log, logPath: logPath)))
         }
     }
 
