@@ -26,9 +26,10 @@ final class LogLoader: @unchecked Sendable {
 
     private func load() {
         result = Result { () throws(StoreError) in
-            // A project tbmake never ran in is left untouched until the Targetfile has
-            // proved sound: `writable()` creates `.tbmake` then.
-            if readOnly || FileStat.stat(".tbmake") == nil {
+            // A project tbmake never ran in (no lock and log yet) is left untouched until
+            // the command line and the Targetfile have proved sound: `writable()` creates
+            // them then. An error writes nothing.
+            if readOnly || FileStat.stat(".tbmake/lock") == nil || FileStat.stat(".tbmake/log") == nil {
                 return (try BuildLog.open(directory: ".tbmake", readOnly: true), [:])
             }
             lock = try DirectoryLock.acquire(path: ".tbmake/lock")

@@ -14,8 +14,6 @@ extension Build {
         var targetKey: TargetKey
         var temporaryOuts: [(temporary: String, final: String)]
         var executor: Executor
-        /// Values of `secret` variables the recipe uses: masked wherever it is shown.
-        var redactions: [String] = []
     }
 
     /// Decides node `index`. Returns what to run, or nil when the node is settled
@@ -151,13 +149,16 @@ extension Build {
         let recipe = try expandRecipe(node.spec, in: &scope)
         var variables = node.usedVariables
         for (name, value) in scope.used { variables[name] = value }
-        var redactions: [String] = []
+        // A variable whose value holds a secret's (`auth = root:$(password)`) is secret too.
+        let secrets = graph.variables.secrets
+        let secretValues = variables.filter { secrets.contains($0.key) && !$0.value.isEmpty }.map(\.value)
         for name in variables.keys.sorted() {
             let value = variables[name]!
-            if graph.variables.secrets.contains(name) {
-                // The trace keeps only a digest of a secret.
-                key.add(.variable, name, .text(TargetKey.secretPrefix + SHA256.digest(value).hex))
-                if !value.isEmpty { redactions.append(value) }
+            if secrets.contains(name) || secretValues.contains(where: { value.contains($0) }) {
+                // The trace keeps only a fingerprint keyed with the project's own key.
+                key.add(.variable, name, .text(TargetKey.secretPrefix + options.secretKey.fingerprint(value)))
+                options.secrets.add(value)
+                states[node.index].usesSecret = true
             } else {
                 key.add(.variable, name, .text(value))
             }
@@ -181,7 +182,7 @@ extension Build {
             key.add(.dependency, graph.nodes[d].name, .digest(states[d].outputDigest!))
         }
         return PreparedRun(recipe: recipe, key: key.digest(using: hasher), targetKey: key,
-                           temporaryOuts: [], executor: executor, redactions: redactions)
+                           temporaryOuts: [], executor: executor)
     }
 
     private func scope(for node: Node, executor: Executor, outs: [String], state: String?) throws -> Scope {
@@ -193,7 +194,13 @@ extension Build {
         if let state { scope.locals["state"] = state }
         scope.member = { [unowned self] target, member, location in
             guard let d = node.dependencies.first(where: { self.graph.nodes[$0].name == target }) else { return nil }
-            return try self.member(member, of: d, at: location)
+            let value = try self.member(member, of: d, at: location)
+            // What a recipe that used a secret wrote into its state file is secret too.
+            if self.states[d].usesSecret && member != "out" && member != "state" {
+                self.options.secrets.add(value)
+                self.states[node.index].usesSecret = true
+            }
+            return value
         }
         return scope
     }
