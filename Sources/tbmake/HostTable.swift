@@ -146,10 +146,10 @@ final class HostTable {
         return table[a.count][b.count]
     }
 
-    /// OpenSSH client config: `path` (an unreadable one is an error), else
+    /// OpenSSH client config: `path` (a missing or unreadable one is an error), else
     /// `~/.ssh/config` when it can be read, else none.
     static func sshConfig(path: String?) throws -> SSHConfig {
-        if let path { return try SSHConfig(contentsOf: path) }
+        if let path { return try SSHConfig(contentsOf: path, required: true) }
         return (try? SSHConfig(contentsOf: "~/.ssh/config")) ?? SSHConfig(text: "")
     }
 }

@@ -31,7 +31,7 @@ struct Invocation {
             return 0
         }
         let loading = LogLoader.start(readOnly: readOnly)
-        defer { withExtendedLifetime(loading.lock) {} }
+        defer { loading.release() }
         let targetfile = try loadTargetfile()
         let config = try loadConfig()
         // Configured variables are defaults under the environment's.

@@ -12,6 +12,7 @@ final class LogLoader: @unchecked Sendable {
     /// Held for the whole run by runs that write: two tbmakes never share a project.
     private(set) var lock: DirectoryLock?
     private let readOnly: Bool
+    private var waited = false
 
     private init(readOnly: Bool) { self.readOnly = readOnly }
 
@@ -41,6 +42,16 @@ final class LogLoader: @unchecked Sendable {
         }
     }
 
+    /// Lets go of the project lock at the end of the invocation, whatever ended it: a run
+    /// stopped by an error leaves the lock file as it found it (empty).
+    func release() {
+        if !waited {
+            done.pop()
+            waited = true
+        }
+        lock = nil
+    }
+
     /// The log opened for writing, under the project lock: the one loaded, or a new one
     /// for a project tbmake never ran in.
     func writable(_ loaded: BuildLog) throws -> BuildLog {
@@ -56,6 +67,7 @@ final class LogLoader: @unchecked Sendable {
     /// Waits for the load (call once); a log that cannot be opened is a run-time failure.
     func wait() throws -> (BuildLog, [String: FileStat]) {
         done.pop()   // called once; the load pushes exactly once
+        waited = true
         switch result! {
         case .success(let value): return value
         case .failure(let error): throw Invocation.Stop(message: "\(error)", exitStatus: 1)
