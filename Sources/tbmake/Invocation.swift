@@ -57,6 +57,7 @@ struct Invocation {
         do { sshConfig = try HostTable.sshConfig(path: command.sshConfig) } catch {
             throw Stop(message: "\(error)", exitStatus: 2)
         }
+        let pipelineLock = try pipelineLockPath(targetfile, graph)
         if command.validateOnly {
             Terminal.out("\(command.file): OK, \(targetfile.targets.count) targets\n")
             return 0
@@ -67,7 +68,8 @@ struct Invocation {
         }
         // Checked before anything is written: a usage error leaves the project as it was.
         let setup = RunSetup(hostSpecs: hostSpecs, sshConfig: sshConfig, cache: try openCache(),
-                             cacheBound: try CacheSettings.maxSize(option: command.cacheMaxSize))
+                             cacheBound: try CacheSettings.maxSize(option: command.cacheMaxSize),
+                             pipelineLock: pipelineLock)
         let (loadedLog, prefetched) = try loading.wait()
         let digests = DigestCache(entries: loadedLog.fileDigests)
         let fileSystem = DiskFileSystem(digests: digests, prefetched: prefetched)
@@ -82,6 +84,8 @@ struct Invocation {
         var sshConfig: SSHConfig
         var cache: ContentStore
         var cacheBound: ByteSize?
+        /// The Targetfile's `lock PATH`, expanded, with where it is written.
+        var pipelineLock: (path: String, location: SourceLocation)?
     }
 
     private func run(_ graph: BuildGraph, targetfile: Targetfile, log: BuildLog, fileSystem: DiskFileSystem,
@@ -100,7 +104,7 @@ struct Invocation {
         }
         let hosts = HostTable(specs: setup.hostSpecs, projectDirectory: projectDirectory, sshConfig: setup.sshConfig,
                               digests: digests)
-        let pipelineLock = options.dryRun ? nil : try acquirePipelineLock(targetfile, graph)
+        let pipelineLock = options.dryRun ? nil : try setup.pipelineLock.map(acquirePipelineLock)
         defer { withExtendedLifetime(pipelineLock) {} }
         let human = HumanObserver(dryRun: command.dryRun, explain: command.explain,
                                   nameWidth: graph.targetNames.map(\.count).max() ?? 0)
@@ -220,19 +224,22 @@ struct Invocation {
         return try Inventory.load(path: path)
     }
 
-    /// The Targetfile's `lock PATH`, held until the run ends: a second run of the
-    /// pipeline fails at once, naming the holder.
-    private func acquirePipelineLock(_ targetfile: Targetfile, _ graph: BuildGraph) throws -> DirectoryLock? {
+    /// The Targetfile's `lock PATH` expanded (a Targetfile error before anything is written).
+    private func pipelineLockPath(_ targetfile: Targetfile, _ graph: BuildGraph) throws -> (path: String, location: SourceLocation)? {
         guard let template = targetfile.lock else { return nil }
-        let path: String
-        do { path = try graph.expandTopLevel(template) } catch {
+        do { return (try graph.expandTopLevel(template), template.location) } catch {
             throw Stop(message: "\(error)", exitStatus: 2)
         }
-        do { return try DirectoryLock.acquire(path: path) } catch let StoreError.locked(_, pid) {
+    }
+
+    /// The pipeline lock, held until the run ends: a second run of the pipeline fails at
+    /// once, naming the holder.
+    private func acquirePipelineLock(_ lock: (path: String, location: SourceLocation)) throws -> DirectoryLock {
+        do { return try DirectoryLock.acquire(path: lock.path) } catch let StoreError.locked(_, pid) {
             let holder = pid.map { "process \($0)" } ?? "another process"
-            throw Stop(message: "the pipeline is already running: \(path) is locked by \(holder) (\(template.location))", exitStatus: 1)
+            throw Stop(message: "the pipeline is already running: \(lock.path) is locked by \(holder) (\(lock.location))", exitStatus: 1)
         } catch {
-            throw Stop(message: "cannot lock \(path): \(error)", exitStatus: 1)
+            throw Stop(message: "cannot lock \(lock.path): \(error)", exitStatus: 1)
         }
     }
 

@@ -185,7 +185,14 @@ final class CommandLineTests: XCTestCase {
             XCTAssertEqual(try project.start(error.arguments, environment: error.environment).wait().status, 2)
             XCTAssertEqual(try project.snapshot(), before, "\(error.arguments) \(error.environment)")
         }
-        try project.append("Targetfile", "oops\n")
+        // A Targetfile error found after parsing, in the pipeline lock's path.
+        try project.write("Targetfile", "lock /tmp/$(nope)/pipeline.lock\n" + counting)
+        for arguments in [["b"], ["--validate"]] {
+            let lockError = try project.start(arguments).wait()
+            XCTAssertEqual(lockError.status, 2, "\(arguments)")
+            XCTAssertEqual(lockError.stderr, "tbmake: Targetfile:1:11: undefined variable 'nope'\n")
+        }
+        try project.write("Targetfile", counting + "oops\n")
         let broken = try project.tbmake("b")
         XCTAssertEqual(broken.status, 2)
         XCTAssertTrue(broken.stderr.hasPrefix("tbmake: Targetfile:13:"), broken.stderr)
