@@ -127,7 +127,8 @@ struct Invocation {
                 try? cache.recordRun(hits: summary.restored, misses: summary.cacheMisses)
             }
             do {
-                try log.append(fileDigests: digests.takeChangedEntries())
+                // A file named after a secret is hashed again next time rather than named in the log.
+                try log.append(fileDigests: digests.takeChangedEntries().filter { !Terminal.secrets.appear(in: $0.path) })
                 try log.close()
             } catch {
                 throw Stop(message: "\(error)", exitStatus: 1)

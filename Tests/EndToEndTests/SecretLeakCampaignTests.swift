@@ -19,7 +19,7 @@ final class SecretLeakCampaignTests: XCTestCase {
         secret password
         \(definition)
         auth = root:$(password)
-        all: login quoted node use broken
+        all: login quoted node use broken present
         login:
             out login.txt
             run echo "user root password $(password)" && echo "auth $(auth)" >&2 && echo done > $(out)
@@ -34,6 +34,8 @@ final class SecretLeakCampaignTests: XCTestCase {
             run echo "trying $(password)" '$(password)' $(password) && exit 4
         missing: keys/$(password).pem
             run true
+        present: files/$(password).pem
+            run cat files/$(password).pem > /dev/null
 
         """
     }
@@ -88,6 +90,7 @@ final class SecretLeakCampaignTests: XCTestCase {
                     project = try Project(targetfile: targetfile(defining: "password ?= none"))
                     environment["password"] = value
                 }
+                try project.write("files/\(value).pem", "key\n")
                 let invocations: [(arguments: [String], status: Int32)] = [
                     (["-k", "-j1", "all"], 1), (["--json", "-k", "all"], 1), (["-n", "--explain", "all"], 0),
                     (["--json", "-n", "--explain", "all"], 0), (["--validate"], 2), (["missing"], 2),

@@ -60,4 +60,15 @@ final class SecretValueTests: XCTestCase {
         XCTAssertEqual(observer.decisionsByTarget["node"],
                        Decision(.run, .variableChanged(name: "password", from: "(secret)", to: "(secret)")))
     }
+
+    /// A file named after a secret is traced under a masked name.
+    func testAnInputNamedAfterASecretIsTracedMasked() throws {
+        let bed = Testbed("secret token\ntoken ?= none\nfetch: keys/$(token).pem\n    run true\n")
+        bed.fs.write("keys/t0ps3cret.pem", "key")
+        try bed.build("fetch", overrides: ["token": "t0ps3cret"])
+        XCTAssertEqual(bed.store.trace(for: "fetch")?.components.map(\.name), ["var:token", "recipe", "in:keys/***.pem"])
+        bed.fs.write("keys/t0ps3cret.pem", "another key")
+        let (_, observer) = try bed.build("fetch", overrides: ["token": "t0ps3cret"])
+        XCTAssertEqual(observer.decisionsByTarget["fetch"], Decision(.run, .inputChanged(path: "keys/***.pem")))
+    }
 }

@@ -176,7 +176,9 @@ extension Build {
                 }
                 stat = now
             }
-            key.add(.input, input.path, .digest(try fileSystem.digest(ofFile: input.path, stat: stat)))
+            // A file named after a secret (`keys/$(token).pem`) is traced under a masked name.
+            let name = secretValues.reduce(input.path) { $0.replacing($1, with: "***") }
+            key.add(.input, name, .digest(try fileSystem.digest(ofFile: input.path, stat: stat)))
         }
         for d in node.dependencies {
             key.add(.dependency, graph.nodes[d].name, .digest(states[d].outputDigest!))

@@ -38,6 +38,11 @@ public final class Secrets: @unchecked Sendable {
 
     public var isEmpty: Bool { withLock { values.isEmpty } }
 
+    /// Whether `text` holds a form of a value.
+    public func appear(in text: String) -> Bool {
+        withLock { forms.contains { text.contains($0) } }
+    }
+
     /// `text` with every form of every value replaced by `***`.
     public func mask(_ text: String) -> String {
         withLock {
