@@ -150,11 +150,11 @@ extension Build {
         var variables = node.usedVariables
         for (name, value) in scope.used { variables[name] = value }
         // A variable whose value holds a secret's (`auth = root:$(password)`) is secret too.
-        let secrets = graph.variables.secrets
-        let secretValues = variables.filter { secrets.contains($0.key) && !$0.value.isEmpty }.map(\.value)
+        let secretNames = graph.variables.secrets
+        let secretValues = variables.filter { secretNames.contains($0.key) && !$0.value.isEmpty }.map(\.value)
         for name in variables.keys.sorted() {
             let value = variables[name]!
-            if secrets.contains(name) || secretValues.contains(where: { value.contains($0) }) {
+            if secretNames.contains(name) || secretValues.contains(where: { value.contains($0) }) {
                 // The trace keeps only a fingerprint keyed with the project's own key.
                 key.add(.variable, name, .text(TargetKey.secretPrefix + options.secretKey.fingerprint(value)))
                 options.secrets.add(value)
