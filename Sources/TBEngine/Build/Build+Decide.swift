@@ -14,6 +14,8 @@ extension Build {
         var targetKey: TargetKey
         var temporaryOuts: [(temporary: String, final: String)]
         var executor: Executor
+        /// The `pack` steps whose trees are part of the key.
+        var packedTrees: [PackedTree] = []
     }
 
     /// Decides node `index`. Returns what to run, or nil when the node is settled
@@ -35,11 +37,14 @@ extension Build {
             return nil
         }
         let executor = executorFor(node.host)
-        let trace = store.trace(for: node.name)
+        // The last trace tells what changed; the trace of the slot (the outputs, state
+        // file and host this run names) tells whether what it names is up to date.
+        let latest = store.trace(for: node.name)
+        let trace = latest == nil ? nil : store.trace(for: node.name, slot: slot(of: node))
         var early: RebuildReason?
         if node.spec.always { early = .always }
         else if options.force { early = .forced }
-        else if trace == nil { early = .neverRan }
+        else if latest == nil { early = .neverRan }
         if let unknown = node.dependencies.first(where: { states[$0].outputDigest == nil }) {
             // Only in dry runs: the dependency would run, so nothing more can be known.
             return settleDry(index, Decision(.run, early ?? .dependencyWillRun(name: graph.nodes[unknown].name)))
@@ -57,7 +62,12 @@ extension Build {
             }
             return try run(index, prepared, Decision(.run, reason))
         }
-        guard let trace else { return nil }  // unreachable: early is .neverRan
+        guard let latest else { return nil }  // unreachable: early is .neverRan
+        guard let trace else {
+            // These outputs, state file or host never ran: say what moved since the last run.
+            let reason = prepared.targetKey.firstDifference(from: latest.components)
+            return try runOrRestore(index, prepared, reason, from: cachedOutputs(of: node, key: prepared.key))
+        }
         if trace.key != prepared.key {
             let reason = prepared.targetKey.firstDifference(from: trace.components)
             return try runOrRestore(index, prepared, reason, from: cachedOutputs(of: node, key: prepared.key))
@@ -69,7 +79,7 @@ extension Build {
                 return try runOrRestore(index, prepared, reason, from: restorable(trace, of: node))
             }
             let digest: Digest
-            do { digest = try fileSystem.digest(ofFile: output.path, stat: stat) } catch {
+            do { digest = try outputDigest(of: output.path, stat: stat) } catch {
                 return try runOrRestore(index, prepared, .outputModified(path: output.path), from: restorable(trace, of: node))
             }
             // A person may edit a state file: that is news for dependents, not a reason to
@@ -89,9 +99,17 @@ extension Build {
             if !options.dryRun { try record(updated) }
             states[index].outputDigest = updated.outputDigest
         } else {
+            // Back to an earlier slot (a variable returned to an earlier value): it is
+            // the last trace again, for the reasons of the next run.
+            if trace != latest && !options.dryRun { try record(trace) }
             states[index].outputDigest = trace.outputDigest
         }
         return nil
+    }
+
+    /// The trace slot of what the node names now: its outputs, state file and host.
+    func slot(of node: Node) -> String {
+        TraceRecord.slot(target: node.name, outputs: node.outs + (node.state.map { [$0] } ?? []), host: node.host)
     }
 
     /// The node runs: in a real run, its recipe is expanded again with temporary output
@@ -180,11 +198,12 @@ extension Build {
             let name = secretValues.reduce(input.path) { $0.replacing($1, with: "***") }
             key.add(.input, name, .digest(try fileSystem.digest(ofFile: input.path, stat: stat)))
         }
+        let packedTrees = addPackedTrees(of: recipe, executor: executor, to: &key)
         for d in node.dependencies {
             key.add(.dependency, graph.nodes[d].name, .digest(states[d].outputDigest!))
         }
         return PreparedRun(recipe: recipe, key: key.digest(using: hasher), targetKey: key,
-                           temporaryOuts: [], executor: executor)
+                           temporaryOuts: [], executor: executor, packedTrees: packedTrees)
     }
 
     private func scope(for node: Node, executor: Executor, outs: [String], state: String?) throws -> Scope {

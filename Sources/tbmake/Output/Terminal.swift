@@ -1,4 +1,5 @@
 import TBEngine
+import TBStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,27 +11,9 @@ enum Terminal {
     static func out(_ text: String) { write(1, secrets.mask(text)) }
     static func err(_ text: String) { write(2, secrets.mask(text)) }
 
-    /// The values never shown, also as `--json` and escaped control characters write them.
-    static let secrets = Secrets(encodings: [JSON.escaped, escapingControls])
-
-    /// `text` with control characters as visible escapes (`\e`, `\n`, `\r`, `\t`,
-    /// `\xHH`), as messages quoting names from outside write them.
-    @Sendable static func escapingControls(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x1B: out += "\\e"
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x00..<0x20, 0x7F:
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                out += "\\x" + (hex.count == 1 ? "0" : "") + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// The values never shown, also as `--json` writes them and as `printable` escapes
+    /// their control characters.
+    static let secrets = Secrets(encodings: [JSON.escaped, { printable($0) }])
 
     static var stdoutIsTerminal: Bool { isatty(1) == 1 }
 
