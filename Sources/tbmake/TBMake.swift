@@ -69,7 +69,7 @@ struct TBMake: ParsableCommand {
     @Flag(name: .customLong("no-restore"), help: "Run targets instead of restoring their outputs from the cache (outputs are still stored).")
     var noRestore = false
 
-    @Option(name: [.customShort("H"), .customLong("host")], help: ArgumentHelp("Reach host NAME another way for this run: NAME=local, NAME=ssh://USER@ADDRESS:PORT.", valueName: "NAME=SPEC"))
+    @Option(name: [.customShort("H"), .customLong("host")], help: ArgumentHelp("Reach host NAME (declared in the Targetfile or tbmake.conf) another way for this run: NAME=local, NAME=ssh://USER@ADDRESS:PORT.", valueName: "NAME=SPEC"))
     var hostOverrides: [String] = []
 
     @Option(name: .customLong("ssh-config"), help: ArgumentHelp("Read OpenSSH client config from FILE (default: ~/.ssh/config), as ssh -F.", valueName: "FILE"))

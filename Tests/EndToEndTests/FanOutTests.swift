@@ -140,4 +140,28 @@ final class FanOutTests: XCTestCase {
         XCTAssertEqual(result.status, 0, "\(result)")
         XCTAssertFalse(lockDirectory.exists("l"))
     }
+
+    /// The instances of a fan-out share its timeout: one started after it ran out is not
+    /// "timed out after 0s", and each names the fan-out's timeout.
+    func testLateInstancesNameTheFanOutsTimeout() throws {
+        let project = try Project(targetfile: """
+            host fit* = local
+            load:
+                foreach node in 1-3
+                host $(node)
+                parallel 1
+                timeout 1s
+                run sleep 5
+
+            """)
+        let result = try project.tbmake("--json", "-k", "load")
+        XCTAssertEqual(result.status, 1, "\(result)")
+        let errors = result.events().filter { $0["event"] as? String == "finished" }
+            .map { "\($0["target"] as? String ?? "?"): \($0["error"] as? String ?? "-")" }
+        XCTAssertEqual(errors, [
+            "load@fit01: timed out: the fan-out's 1s timeout ran out",
+            "load@fit02: timed out: the fan-out's 1s timeout ran out",
+            "load@fit03: timed out: the fan-out's 1s timeout ran out",
+        ])
+    }
 }

@@ -374,7 +374,8 @@ final class InstanceTests: XCTestCase {
         XCTAssertEqual(Set(deadlines).count, 1, "the same Instant for all: the fan-out's")
         XCTAssertTrue(calls[1].calledAt >= deadlines[0] && calls[2].calledAt >= deadlines[0],
                       "the later instances started after the shared deadline had passed")
-        let timedOut = ExecutorError.timedOut(seconds: 0.2).description
+        // Not "timed out after 0s" for the later ones: the fan-out's timeout ran out.
+        let timedOut = "timed out: the fan-out's 0.2s timeout ran out"
         XCTAssertEqual(observer.results.map(\.target), ["load@fit01", "load@fit02", "load@fit03"])
         XCTAssertEqual(observer.results.map { $0.result.failure }, [timedOut, timedOut, timedOut])
         XCTAssertEqual(summary, .counts(failed: 3, blocked: 1))
@@ -475,6 +476,8 @@ final class DeadlineExecutor: Executor, @unchecked Sendable {
         _calls.append(Call(command: command, deadline: deadline, calledAt: now))
         lock.unlock()
         guard let deadline, blocksUntilDeadline else { return 0 }
+        // As the real executors: a command started past its deadline times out "after 0s".
+        if deadline <= now { throw ExecutorError.timedOut(seconds: 0) }
         while ContinuousClock.now < deadline { usleep(5_000) }
         throw ExecutorError.timedOut(seconds: 0.2)
     }

@@ -16,8 +16,6 @@ extension Build {
         var executor: Executor
         /// The `pack` steps whose trees are part of the key.
         var packedTrees: [PackedTree] = []
-        /// Values of `secret` variables the recipe uses: masked wherever it is shown.
-        var redactions: [String] = []
     }
 
     /// Decides node `index`. Returns what to run, or nil when the node is settled
@@ -168,13 +166,16 @@ extension Build {
         let recipe = try expandRecipe(node.spec, in: &scope)
         var variables = node.usedVariables
         for (name, value) in scope.used { variables[name] = value }
-        var redactions: [String] = []
+        // A variable whose value holds a secret's (`auth = root:$(password)`) is secret too.
+        let secretNames = graph.variables.secrets
+        let secretValues = variables.filter { secretNames.contains($0.key) && !$0.value.isEmpty }.map(\.value)
         for name in variables.keys.sorted() {
             let value = variables[name]!
-            if graph.variables.secrets.contains(name) {
-                // The trace keeps only a digest of a secret.
-                key.add(.variable, name, .text(TargetKey.secretPrefix + SHA256.digest(value).hex))
-                if !value.isEmpty { redactions.append(value) }
+            if secretNames.contains(name) || secretValues.contains(where: { value.contains($0) }) {
+                // The trace keeps only a fingerprint keyed with the project's own key.
+                key.add(.variable, name, .text(TargetKey.secretPrefix + options.secretKey.fingerprint(value)))
+                options.secrets.add(value)
+                states[node.index].usesSecret = true
             } else {
                 key.add(.variable, name, .text(value))
             }
@@ -192,14 +193,16 @@ extension Build {
                 }
                 stat = now
             }
-            key.add(.input, input.path, .digest(try fileSystem.digest(ofFile: input.path, stat: stat)))
+            // A file named after a secret (`keys/$(token).pem`) is traced under a masked name.
+            let name = secretValues.reduce(input.path) { $0.replacing($1, with: "***") }
+            key.add(.input, name, .digest(try fileSystem.digest(ofFile: input.path, stat: stat)))
         }
         let packedTrees = addPackedTrees(of: recipe, executor: executor, to: &key)
         for d in node.dependencies {
             key.add(.dependency, graph.nodes[d].name, .digest(states[d].outputDigest!))
         }
         return PreparedRun(recipe: recipe, key: key.digest(using: hasher), targetKey: key,
-                           temporaryOuts: [], executor: executor, packedTrees: packedTrees, redactions: redactions)
+                           temporaryOuts: [], executor: executor, packedTrees: packedTrees)
     }
 
     private func scope(for node: Node, executor: Executor, outs: [String], state: String?) throws -> Scope {
@@ -211,7 +214,13 @@ extension Build {
         if let state { scope.locals["state"] = state }
         scope.member = { [unowned self] target, member, location in
             guard let d = node.dependencies.first(where: { self.graph.nodes[$0].name == target }) else { return nil }
-            return try self.member(member, of: d, at: location)
+            let value = try self.member(member, of: d, at: location)
+            // What a recipe that used a secret wrote into its state file is secret too.
+            if self.states[d].usesSecret && member != "out" && member != "state" {
+                self.options.secrets.add(value)
+                self.states[node.index].usesSecret = true
+            }
+            return value
         }
         return scope
     }

@@ -23,7 +23,7 @@ extension Build {
         startedCount += 1
         observer.started(node.name, started: startedCount, total: totalWithRecipe)
         let logPath = options.logDirectory.map { "\($0)/\(Build.logFileName(node.name))" }
-        let log = RecipeLog(path: logPath, redactions: prepared.redactions)
+        let log = RecipeLog(path: logPath, secrets: options.secrets)
         for (_, final) in prepared.temporaryOuts {
             if let slash = final.lastIndex(of: "/") { try? fileSystem.createDirectory(String(final[..<slash])) }
         }

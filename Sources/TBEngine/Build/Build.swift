@@ -35,6 +35,9 @@ public final class Build {
         var outputDigest: Digest?
         /// Values of the node's state file, read when a dependent first asks.
         var stateValues: [String: String]?
+        /// Its recipe used a secret, or a value derived from one: the values of its
+        /// state file are secret too.
+        var usesSecret = false
     }
 
     var states: [NodeState]

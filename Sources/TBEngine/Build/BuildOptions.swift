@@ -1,3 +1,5 @@
+import TBStore
+
 /// How a run behaves: the make-like flags.
 public struct BuildOptions: Sendable {
     /// Recipes running at once on the implicit local host (`-j`). Recipes on named hosts,
@@ -19,6 +21,11 @@ public struct BuildOptions: Sendable {
     public var clock: any BuildClock = SystemClock()
     /// Directory of per-target logs; nil for none.
     public var logDirectory: String?
+    /// Values never shown: recipe logs and failures mask them, and the run adds what
+    /// it finds derived from them (see `Secrets`).
+    public var secrets = Secrets()
+    /// Keys the fingerprints of secret values in traces (the project's `.tbmake/secret-key`).
+    public var secretKey = SecretKey(bytes: [])
 
     public init() {}
 }

@@ -37,6 +37,12 @@ enum ShellSplice {
         return result
     }
 
+    /// Every way a value may stand in an expanded `run` line: as it is, as one
+    /// (single-quoted) word, inside `'…'`, inside `"…"`.
+    static func forms(of value: String) -> [String] {
+        [value, splice(value, in: .none), splice(value, in: .single), splice(value, in: .double)]
+    }
+
     private static func splice(_ value: String, in quote: Quote) -> String {
         switch quote {
         case .none:

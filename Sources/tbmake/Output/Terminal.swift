@@ -1,12 +1,19 @@
+import TBEngine
+import TBStore
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Writes to stdout and stderr through their file descriptors (glibc's `stdout` and
-/// `stderr` globals are not safe to share across threads).
+/// `stderr` globals are not safe to share across threads). Every line passes through
+/// `secrets` first: whatever prints it, a secret's value never reaches the terminal.
 enum Terminal {
-    static func out(_ text: String) { write(1, text) }
-    static func err(_ text: String) { write(2, text) }
+    static func out(_ text: String) { write(1, secrets.mask(text)) }
+    static func err(_ text: String) { write(2, secrets.mask(text)) }
+
+    /// The values never shown, also as `--json` writes them and as `printable` escapes
+    /// their control characters.
+    static let secrets = Secrets(encodings: [JSON.escaped, { printable($0) }])
 
     static var stdoutIsTerminal: Bool { isatty(1) == 1 }
 
