@@ -5,8 +5,17 @@ import Glibc
 /// Writes to stdout and stderr through their file descriptors (glibc's `stdout` and
 /// `stderr` globals are not safe to share across threads).
 enum Terminal {
-    static func out(_ text: String) { write(1, text) }
-    static func err(_ text: String) { write(2, text) }
+    /// Set once by `silence()`.
+    nonisolated(unsafe) private static var silenced = false
+
+    static func out(_ text: String) { if !silenced { write(1, text) } }
+    static func err(_ text: String, evenIfSilenced: Bool = false) {
+        if !silenced || evenIfSilenced { write(2, text) }
+    }
+
+    /// From now on only `err(_:evenIfSilenced: true)` writes: an interrupted run's last
+    /// word is the interrupt handler's.
+    static func silence() { silenced = true }
 
     static var stdoutIsTerminal: Bool { isatty(1) == 1 }
 
