@@ -64,14 +64,6 @@ enum RecipeWatchdog {
           esac
         done
         [ "$groups" = ' ' ] && exit 0
-        for group in $groups; do kill -TERM -$group 2>/dev/null; done
-        i=0
-        while [ $i -lt 20 ]; do
-          alive=
-          for group in $groups; do kill -0 -$group 2>/dev/null && alive=1; done
-          [ -z "$alive" ] && exit 0
-          sleep 0.1; i=$((i + 1))
-        done
-        for group in $groups; do kill -KILL -$group 2>/dev/null; done
-        """
+
+        """ + stopProcessGroupsShellCode
 }
