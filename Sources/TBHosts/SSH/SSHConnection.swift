@@ -33,7 +33,7 @@ final class SSHConnection: @unchecked Sendable {
     let lock = Lock()
     /// Guarded by `lock`.
     var lostReason: String?
-    /// Threads currently inside `attempt` (guarded by `lock`).
+    /// Threads currently inside `attempt` or `wait` (guarded by `lock`).
     private(set) var users = 0
     /// Channels that may be open at once for commands.
     let channelSlots = Semaphore(value: 9)
