@@ -8,8 +8,17 @@ import Glibc
 /// `stderr` globals are not safe to share across threads). Every line passes through
 /// `secrets` first: whatever prints it, a secret's value never reaches the terminal.
 enum Terminal {
-    static func out(_ text: String) { write(1, secrets.mask(text)) }
-    static func err(_ text: String) { write(2, secrets.mask(text)) }
+    /// Set once by `silence()`.
+    nonisolated(unsafe) private static var silenced = false
+
+    static func out(_ text: String) { if !silenced { write(1, secrets.mask(text)) } }
+    static func err(_ text: String, evenIfSilenced: Bool = false) {
+        if !silenced || evenIfSilenced { write(2, secrets.mask(text)) }
+    }
+
+    /// From now on only `err(_:evenIfSilenced: true)` writes: an interrupted run's last
+    /// word is the interrupt handler's.
+    static func silence() { silenced = true }
 
     /// The values never shown, also as `--json` writes them and as `printable` escapes
     /// their control characters.
