@@ -139,7 +139,8 @@ struct Parser {
     static func hostDeclaration(_ text: Substring, at loc: SourceLocation) throws(TargetfileError) -> HostDeclaration {
         guard let eq = text.firstIndex(of: "=") else { throw TargetfileError(loc, "expected 'host NAME = local' or 'host NAME = ssh ADDRESS'") }
         let name = String(text[..<eq].trimmingBlanks())
-        guard !name.isEmpty, name.utf8.allSatisfy({ Lexer.isNameByte($0) || $0 == UInt8(ascii: "*") }) else {
+        // A node's host name may be an FQDN (`host pc7.lab.example = ...`, `host *.lab = ...`).
+        guard !name.isEmpty, name.utf8.allSatisfy({ Lexer.isNameByte($0) || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: ".") }) else {
             throw TargetfileError(loc, "invalid host name '\(name)'")
         }
         let valueOffset = text.utf8.distance(from: text.startIndex, to: text.index(after: eq))

@@ -208,12 +208,39 @@ final class InstanceTests: XCTestCase {
 
     func testMalformedNodeSpecIsAnErrorAtTheForeach() {
         let bed = imaging()
-        XCTAssertThrowsError(try bed.build("load", overrides: ["NODES": "1-2 fedora-21"])) { error in
+        XCTAssertThrowsError(try bed.build("load", overrides: ["NODES": "1-2 1--3"])) { error in
             XCTAssertEqual(error as? TargetfileError, TargetfileError(
                 SourceLocation(file: "Targetfile", line: 3, column: 21),
-                "malformed node spec 'fedora-21': expected a node number, fitNN, rebootNN, a range a-b[-step] or ~ to exclude"))
+                "malformed node spec '1--3': expected a node number, fitNN, rebootNN, a range a-b[-step], a host name, "
+                    + "a hostlist such as node[01-50,60], or ~ to exclude"))
         }
         XCTAssertEqual(bed.executor().commands, [], "nothing ran")
+    }
+
+    /// Node names of any testbed: hostlists, FQDNs, and numbered nodes named by
+    /// NODE_PREFIX and NODE_DIGITS.
+    func testNodesOfAnyTestbed() throws {
+        let bed = Testbed("""
+            NODES ?= cn[001-002] pc7.lab.example 3
+            NODE_PREFIX = cn
+            NODE_DIGITS = 3
+            host cn* = local
+            host pc7.lab.example = local
+            load:
+                foreach node in $(NODES)
+                host $(node)
+                run load $(node)
+            """)
+        let (summary, observer) = try bed.buildOnAnyHost(["load"])
+        XCTAssertEqual(summary, .counts(ran: 4, skipped: 1))
+        XCTAssertEqual(observer.startedTargets.sorted(), ["load@cn001", "load@cn002", "load@cn003", "load@pc7.lab.example"])
+        XCTAssertEqual(bed.executor("cn003").commands, ["load cn003"])
+        let (_, fewer) = try bed.buildOnAnyHost(["load"], overrides: ["NODES": "1-3 ~cn002"])
+        XCTAssertEqual(fewer.startedTargets, [], "cn001 and cn003 are up to date; cn002 is excluded")
+        XCTAssertEqual(fewer.decisionsByTarget.keys.sorted(), ["load", "load@cn001", "load@cn003"])
+        XCTAssertThrowsError(try bed.buildOnAnyHost(["load"], overrides: ["NODE_DIGITS": "x"])) { error in
+            XCTAssertEqual("\(error)", "Targetfile:7:21: NODE_DIGITS must be a number from 1 to 9, not 'x'")
+        }
     }
 
     func testEmptyNodeSetIsAnError() {

@@ -27,8 +27,25 @@ extension BuildGraph {
         scope.parameters = spec.parameters
         let nodesTemplate = spec.foreachNodes!
         let words = try scope.expand(nodesTemplate)
+        // NODE_PREFIX and NODE_DIGITS, when defined, say how numbered nodes are called
+        // (`NODE_PREFIX = cn`, `NODE_DIGITS = 3`: 1-3 is cn001 … cn003).
+        func setting(_ name: String) throws -> String? {
+            guard variables.overrides[name] != nil || variables.definitions[name] != nil else { return nil }
+            return try scope.resolveReference(name, at: nodesTemplate.location)
+        }
+        let prefix = try setting("NODE_PREFIX")
+        var digits = 2
+        if let text = try setting("NODE_DIGITS") {
+            guard let value = Int(text), (1...9).contains(value) else {
+                throw TargetfileError(nodesTemplate.location, "NODE_DIGITS must be a number from 1 to 9, not '\(text)'")
+            }
+            digits = value
+        }
         let names: [String]
-        do { names = try NodeSpec(words).names() } catch {
+        do {
+            names = try NodeSpec(words, prefixes: prefix.map { [$0] } ?? NodeSpec.defaultPrefixes)
+                .names(prefix: prefix ?? "fit", digits: digits)
+        } catch {
             throw TargetfileError(nodesTemplate.location, "\(error)")
         }
         guard !names.isEmpty else {
