@@ -75,6 +75,9 @@ struct Parser {
                 }
                 items.append(.secret(names, loc))
                 return
+            case "pool":
+                items.append(.pool(try Parser.poolDeclaration(rest.text, at: loc.advanced(by: rest.offset))))
+                return
             case "lock", "inventory":
                 let path = try Template.parse(rest.text, at: loc.advanced(by: rest.offset))
                 items.append(word == "lock" ? .lock(path) : .inventory(path))
@@ -134,6 +137,23 @@ struct Parser {
             offset += length
         }
         return result
+    }
+
+    /// `NAME = N` after `pool`.
+    static func poolDeclaration(_ text: Substring, at loc: SourceLocation) throws(TargetfileError) -> PoolDeclaration {
+        guard let eq = text.firstIndex(of: "=") else { throw TargetfileError(loc, "expected 'pool NAME = DEPTH'") }
+        let name = String(text[..<eq].trimmingBlanks())
+        guard !name.isEmpty, name.utf8.allSatisfy(Lexer.isNameByte) else { throw TargetfileError(loc, "invalid pool name '\(name)'") }
+        if name == PoolDeclaration.consoleName {
+            throw TargetfileError(loc, "the console pool is predefined (depth 1): declare no pool named console")
+        }
+        let depthText = text[text.index(after: eq)...].trimmingBlanks()
+        let depthLoc = loc.advanced(by: text.utf8.distance(from: text.startIndex, to: depthText.startIndex))
+        guard !depthText.isEmpty, depthText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let depth = Int(depthText),
+              (1...100_000).contains(depth) else {
+            throw TargetfileError(depthLoc, "invalid pool depth '\(depthText)': expected a whole number from 1")
+        }
+        return PoolDeclaration(name: name, depth: depth, location: loc)
     }
 
     static func hostDeclaration(_ text: Substring, at loc: SourceLocation) throws(TargetfileError) -> HostDeclaration {

@@ -12,6 +12,7 @@ extension Targetfile {
         var inventory: Template?
         var secrets: Set<String> = []
         var hostPatterns: [HostDeclaration] = []
+        var pools: [String: PoolDeclaration] = [:]
 
         init(readFile: @escaping (String) -> String?) { self.readFile = readFile }
 
@@ -41,6 +42,11 @@ extension Targetfile {
                 case .lock(let path):
                     if lock != nil { throw TargetfileError(path.location, "only one 'lock' per Targetfile") }
                     lock = path
+                case .pool(let p):
+                    if let previous = pools[p.name] {
+                        throw TargetfileError(p.location, "pool '\(p.name)' already declared at \(previous.location)")
+                    }
+                    pools[p.name] = p
                 case .host(let h):
                     if h.name.contains("*") { hostPatterns.append(h) }
                     if let previous = hosts[h.name] {
@@ -78,6 +84,7 @@ extension Targetfile {
             targetfile.inventory = inventory
             targetfile.secrets = secrets
             targetfile.hostPatterns = hostPatterns
+            targetfile.pools = pools
             return targetfile
         }
 
@@ -93,6 +100,10 @@ extension Targetfile {
             }
             if spec.parallel != nil && spec.foreachVariable == nil {
                 throw TargetfileError(declaration.location, "'parallel' needs 'foreach' in '\(spec.name)'")
+            }
+            if let pool = spec.pool, pool != PoolDeclaration.consoleName, pools[pool] == nil {
+                throw TargetfileError(spec.poolLocation ?? declaration.location,
+                                      "no pool named '\(pool)' (declare it with 'pool \(pool) = DEPTH')")
             }
             return spec
         }
@@ -114,6 +125,9 @@ extension Targetfile {
                     spec.foreachVariable = variable
                     spec.foreachNodes = nodes
                 case .parallel(let n): spec.parallel = n
+                case .pool(let name):
+                    spec.pool = name
+                    spec.poolLocation = line.location
                 case .wait(let seconds): spec.wait = seconds
                 case .steps(let targets):
                     spec.sequence += targets

@@ -382,6 +382,45 @@ final class InstanceTests: XCTestCase {
         XCTAssertEqual(summary, .counts(ran: 3, skipped: 1), "a, b and c met: only c took the one -j slot")
     }
 
+    // MARK: - Pools
+
+    /// A pool bounds the recipes of every target that names it, across fan-outs and at
+    /// any -j: two at once, the gate makes them meet, never three.
+    func testAPoolBoundsSeveralTargetsTogether() throws {
+        let bed = Testbed("""
+            pool tftp = 2
+            all: load other
+            load:
+                foreach node in 1-4
+                parallel 4
+                pool tftp
+                run load $(node)
+            other:
+                pool tftp
+                run other
+            """)
+        let gate = PairGate(total: 5)
+        bed.script = { _ in gate.enter() ? 0 : 99 }
+        let (summary, _) = try bed.build("all", options: .with { $0.jobs = 8 })
+        XCTAssertEqual(summary, .counts(ran: 5, skipped: 2))
+        XCTAssertEqual(bed.executor().maxConcurrentRuns, 2)
+        XCTAssertEqual(gate.maxInside, 2)
+    }
+
+    /// The console pool runs one recipe at a time, through the executor's terminal call.
+    func testTheConsolePoolRunsAloneOnTheTerminal() throws {
+        let bed = Testbed("""
+            confirm:
+                pool console
+                run read -p ok answer
+            """)
+        let (summary, observer) = try bed.build("confirm")
+        XCTAssertEqual(summary, .counts(failed: 1))
+        XCTAssertEqual(observer.result("confirm")?.failure,
+                       "host local cannot give a recipe the terminal: the console pool runs on local hosts only",
+                       "the recording executor has no terminal: the default says so")
+    }
+
     // MARK: - One deadline for the fan-out
 
     func testInstancesShareOneDeadline() throws {

@@ -250,7 +250,9 @@ extension Build {
         }
         var environment: [(name: String, value: String)] = []
         for setting in spec.environment { environment.append((setting.name, try scope.expand(setting.value))) }
-        return Recipe(steps: steps, environment: environment, timeout: spec.timeout, retry: spec.retry)
+        var recipe = Recipe(steps: steps, environment: environment, timeout: spec.timeout, retry: spec.retry)
+        recipe.console = spec.pool == PoolDeclaration.consoleName
+        return recipe
     }
 
     /// Templates expanded and split at blanks: `$(out)` may stand for several names.

@@ -66,6 +66,9 @@ public final class Build {
     /// Targets ready to run that wait for a `-j` slot, and for their fan-out's `parallel`.
     var waitingForJobs = FIFO<(Int, PreparedRun)>()
     var waitingInGroup: [String: FIFO<(Int, PreparedRun)>] = [:]
+    /// Recipes running in each pool, and the targets waiting for one of its slots.
+    var runningInPool: [String: Int] = [:]
+    var waitingInPool: [String: FIFO<(Int, PreparedRun)>] = [:]
     /// Targets that were ready to run when the run stopped, and never started.
     var abandoned: [Int] = []
     /// The one deadline of each `foreach` target's fan-out, set when its first instance starts.
@@ -125,13 +128,20 @@ public final class Build {
                     startWaiting(in: &queue, events)
                     waitingInGroup[group] = queue
                 }
+                if let pool = node.spec.pool {
+                    runningInPool[pool, default: 1] -= 1
+                    if var queue = waitingInPool[pool] {
+                        startWaiting(in: &queue, events)
+                        waitingInPool[pool] = queue
+                    }
+                }
             case .host(let hostEvent):
                 if case .waiting = hostEvent { inFlight += 1 }  // the job goes on
                 ready.push(contentsOf: settle(hostEvent))
             }
         }
         // Targets that were ready to run when the run stopped.
-        let queued = waitingForJobs.drain() + waitingInGroup.values.flatMap { queue in
+        let queued = waitingForJobs.drain() + (Array(waitingInGroup.values) + Array(waitingInPool.values)).flatMap { queue in
             var queue = queue
             return queue.drain()
         }
@@ -168,13 +178,21 @@ public final class Build {
         let node = graph.nodes[index]
         if let group = node.group, let limit = node.spec.parallel, runningInGroup[group, default: 0] >= limit {
             waitingInGroup[group, default: FIFO()].push((index, prepared))
+        } else if let pool = node.spec.pool, runningInPool[pool, default: 0] >= poolDepth(pool) {
+            waitingInPool[pool, default: FIFO()].push((index, prepared))
         } else if countsAgainstJobs(node) && runningLocally >= max(1, options.jobs) {
             waitingForJobs.push((index, prepared))
         } else {
             if countsAgainstJobs(node) { runningLocally += 1 }
+            if let pool = node.spec.pool { runningInPool[pool, default: 0] += 1 }
             inFlight += 1
             start(index, prepared, into: events)
         }
+    }
+
+    /// How many recipes of `pool` may run at once: its declared depth; 1 for `console`.
+    private func poolDepth(_ pool: String) -> Int {
+        graph.targetfile.pools[pool]?.depth ?? 1
     }
 
     /// Offers the targets of `queue` again, in order, until one starts or it is empty.
