@@ -68,9 +68,8 @@ extension Parser {
             guard !from.isEmpty, !to.isEmpty else {
                 throw TargetfileError(restLoc, "expected '\(keyword) SOURCE -> DESTINATION'")
             }
-            let source = try Template.parse(from, at: restLoc).unescapingBlanks()
+            let source = try Template.parse(from, at: restLoc)
             let destination = try Template.parse(to, at: restLoc.advanced(by: rest.utf8.distance(from: rest.startIndex, to: to.startIndex)))
-                .unescapingBlanks()
             statement = keyword == "put" ? .put(from: source, to: destination) : .get(from: source, to: destination)
         case "pack", "unpack":
             try needsArgument()

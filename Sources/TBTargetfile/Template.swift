@@ -56,14 +56,6 @@ public struct Template: Hashable, Sendable, CustomStringConvertible {
         return result
     }
 
-    /// The template with `\ ` in its written text read as a blank (a path, as `put`'s).
-    public func unescapingBlanks() -> Template {
-        Template(parts: parts.map { part in
-            if case .literal(let s) = part { return .literal(Words.unescape(s)) }
-            return part
-        }, location: location)
-    }
-
     /// Every reference in the template, in order.
     public var references: [(name: String, location: SourceLocation)] {
         parts.compactMap { part in

@@ -26,6 +26,19 @@ public enum Words {
         return words
     }
 
+    /// `names` as one list that `split` takes apart again (blanks in a name escaped).
+    public static func join(_ names: [String]) -> String {
+        names.map { name in
+            guard name.utf8.contains(where: isBlank) else { return name }
+            var escaped = ""
+            for c in name.unicodeScalars {
+                if c == " " || c == "\t" || c == "\n" { escaped += "\\" }
+                escaped.unicodeScalars.append(c)
+            }
+            return escaped
+        }.joined(separator: " ")
+    }
+
     /// `text` with each backslash-escaped blank replaced by the blank (one path, not a list).
     public static func unescape(_ text: String) -> String {
         guard text.utf8.contains(UInt8(ascii: "\\")) else { return text }

@@ -187,13 +187,10 @@ struct Invocation {
     /// `--inventory FILE`, else the Targetfile's `inventory PATH`, else none.
     private func loadInventory(_ targetfile: Targetfile, _ overrides: [String: String],
                                _ environment: [String: String]) throws -> [String: [String: String]] {
-        let path: String
-        if let given = command.inventory { path = given } else if let template = targetfile.inventory {
-            path = try BuildGraph.expandTopLevel(template, of: targetfile, overrides: overrides, environment: environment)
-        } else {
-            return [:]
-        }
-        return try Inventory.load(path: path)
+        if let given = command.inventory { return try Inventory.load(path: given, writtenAt: nil) }
+        guard let template = targetfile.inventory else { return [:] }
+        let path = try BuildGraph.expandTopLevel(template, of: targetfile, overrides: overrides, environment: environment)
+        return try Inventory.load(path: path, writtenAt: template.location)
     }
 
     /// The Targetfile's `lock PATH`, held until the run ends: a second run of the
@@ -238,7 +235,7 @@ struct Invocation {
         if !named.isEmpty {
             for name in named where targetfile.targetIndex[name] == nil
                 && BuildGraph.instanceBase(of: name, in: targetfile) == nil {
-                throw Stop(message: "no target named '\(name)' in \(command.file) (see tbmake --list)", exitStatus: 2)
+                throw Stop(message: "no target named '\(DisplayName.escaped(name))' in \(command.file) (see tbmake --list)", exitStatus: 2)
             }
             return named
         }
