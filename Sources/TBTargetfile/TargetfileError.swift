@@ -9,5 +9,6 @@ public struct TargetfileError: Error, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(location): \(message)" }
+    /// One line whatever the message quotes: control characters are escaped.
+    public var description: String { DisplayName.escaped("\(location): \(message)") }
 }
