@@ -4,7 +4,8 @@ import TBTargetfile
 /// The graph of the targets a run asked for and everything they need, with
 /// prerequisites classified (dependency or file input), globs expanded, outs, state and
 /// host expanded. Building it checks everything that can be checked before running:
-/// unknown hosts, undefined variables, missing inputs, empty globs, cycles.
+/// unknown hosts, undefined variables, variables that refer to themselves, members
+/// (`$(DEP.out)`) a dependency lacks, missing inputs, empty globs, cycles.
 public final class BuildGraph {
     let targetfile: Targetfile
     let variables: Variables
@@ -32,12 +33,10 @@ public final class BuildGraph {
         self.variables = Variables(definitions: targetfile.variables, overrides: overrides, environment: environment,
                                    inventory: inventory, secrets: targetfile.secrets)
         self.fileSystem = fileSystem
-        try variables.checkCycles()
         for name in requested {
-            guard targetfile.targetIndex[name] != nil || BuildGraph.instanceBase(of: name, in: targetfile) != nil else {
-                throw EngineError.unknownTarget(name)
-            }
+            guard isTarget(name) else { throw EngineError.unknownTarget(name) }
         }
+        try variables.checkCycles()
         for name in requested {
             roots.append(try add(name))
         }
@@ -49,7 +48,7 @@ public final class BuildGraph {
     /// Adds target `name` (or one instance, `name@node`) and, first, everything it
     /// depends on. A `foreach` target becomes one node per instance plus an aggregate of
     /// them under its own name; a sequence, an aggregate of its steps run in order.
-    /// The walk keeps its own stack (see `GraphWalk`): a chain of a million targets
+    /// The walk keeps its own stack (see `GraphStep`): a chain of a million targets
     /// needs no more of the thread's stack than one target.
     func add(_ name: String) throws -> Int {
         try walk(AddName(name))
@@ -74,6 +73,7 @@ public final class BuildGraph {
         addPath.append(name)
     }
 
+    /// Ends the last `enter`.
     func leave() {
         let name = addPath.removeLast()
         if addPathPosition[name] == addPath.count { addPathPosition[name] = nil }
