@@ -1,11 +1,14 @@
 import Foundation
+import TBEngine
+import TBTargetfile
+import TBTestSupport
 import XCTest
-@testable import TBTargetfile
 
-/// A mutational fuzzer of the lexer, parser and loader, seeded with the repository's
-/// own Targetfiles (Targetfile, rules/*.tb, examples/*/Targetfile). Every mutant must
-/// either load or throw a `TargetfileError` whose description is one line starting with
-/// `file:line:col: `; a crash, a trap or a hang is a finding.
+/// A mutational fuzzer of the lexer, parser and loader and of graph loading, seeded
+/// with the repository's own Targetfiles (Targetfile, rules/*.tb, examples/*/Targetfile).
+/// Every mutant must either load, and then give the graph of all its targets, or throw a
+/// `TargetfileError` whose description is one line starting with `file:line:col: `; any
+/// other error, a crash, a trap or a hang is a finding.
 ///
 /// The suite runs a quick, deterministic round. `scripts/fuzz-targetfile MINUTES` runs
 /// it longer through the environment:
@@ -34,6 +37,29 @@ final class TargetfileFuzzTests: XCTestCase {
         return seeds
     }
 
+    /// For each seed's directory, its files, as the graph sees them from there: the
+    /// demo's for the repository's Targetfile, each example's own for its Targetfile.
+    private static func fileSystems(for paths: [String]) -> [String: InMemoryFileSystem] {
+        var result: [String: InMemoryFileSystem] = [:]
+        for path in paths {
+            let directory = (path as NSString).deletingLastPathComponent
+            guard result[directory] == nil else { continue }
+            let base = root.appendingPathComponent(directory).path
+            let under = directory.isEmpty ? ["demo"] : ["."]
+            var files: [String: String] = [:]
+            for top in under {
+                guard let walker = FileManager.default.enumerator(atPath: base + "/" + top) else { continue }
+                while let relative = walker.nextObject() as? String {
+                    let name = top == "." ? relative : top + "/" + relative
+                    guard let data = FileManager.default.contents(atPath: base + "/" + name), data.count < 1 << 20 else { continue }
+                    files[name] = String(decoding: data, as: UTF8.self)
+                }
+            }
+            result[directory] = InMemoryFileSystem(files)
+        }
+        return result
+    }
+
     /// Pieces of the language, inserted whole.
     private static let tokens: [String] = BodyStatement.keywords + [
         "include ", "host ", "secret ", "lock ", "inventory ", "rule ", "local", "ssh ", "foreach n in ",
@@ -56,6 +82,7 @@ final class TargetfileFuzzTests: XCTestCase {
 
         let start = Date()
         var executions = 0, loaded = 0, failed = 0, findings = 0
+        let fileSystems = Self.fileSystems(for: paths)
         while seconds.map({ Date().timeIntervalSince(start) < $0 }) ?? (executions < iterations) {
             let which = Int(random.next(below: UInt64(paths.count)))
             var bytes = corpus[which]
@@ -65,18 +92,20 @@ final class TargetfileFuzzTests: XCTestCase {
             if let current { try? Data(bytes).write(to: URL(fileURLWithPath: current)) }
             executions += 1
             do {
-                _ = try Targetfile.load(path: path) { $0 == path ? text : seeds[$0] }
+                let targetfile = try Targetfile.load(path: path) { $0 == path ? text : seeds[$0] }
+                _ = try BuildGraph(targetfile: targetfile, requested: targetfile.targets.map(\.name), overrides: [:],
+                                   environment: [:], fileSystem: fileSystems[(path as NSString).deletingLastPathComponent]!)
                 loaded += 1
             } catch {
                 failed += 1
-                if !Self.isOneLineError(error.description, files: Set(paths)) {
+                if !(error is TargetfileError) || !Self.isOneLineError("\(error)", files: Set(paths)) {
                     findings += 1
-                    XCTFail("not a one-line 'file:line:col: ' error: \(error.description.debugDescription)\n"
+                    XCTFail("not a one-line 'file:line:col: ' error: \("\(error)".debugDescription)\n"
                             + "mutant of \(path):\n\(text.debugDescription)")
                 }
             }
         }
-        print("fuzz-targetfile: \(executions) executions (\(loaded) loaded, \(failed) errors), \(findings) findings, "
+        print("fuzz-targetfile: \(executions) executions (\(loaded) graphs loaded, \(failed) errors), \(findings) findings, "
               + "\(String(format: "%.1f", Date().timeIntervalSince(start))) s")
         XCTAssertEqual(loaded + failed, executions)
     }
@@ -101,6 +130,10 @@ final class TargetfileFuzzTests: XCTestCase {
 
     /// A control character in a message is escaped: the error stays one line.
     func testAnErrorQuotingAControlCharacterIsOneLine() {
+        func errorOf(_ text: String) -> String? {
+            do { _ = try Targetfile.parse(text) } catch { return error.description }
+            return nil
+        }
         XCTAssertEqual(errorOf("a:\n    r\u{1b}n x\n"),
                        "Targetfile:2:5: unknown keyword 'r\\en' (expected \(BodyStatement.keywords.joined(separator: ", ")))")
         XCTAssertEqual(errorOf("a:\n    timeout 5\rs\n"),
