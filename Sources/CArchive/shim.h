@@ -2,6 +2,7 @@
 #define TBMAKE_CARCHIVE_SHIM_H
 #include <archive.h>
 #include <archive_entry.h>
+#include <locale.h>
 /* Macros Swift cannot import (AE_IFREG and friends are casts) get static inline wrappers here. */
 static inline unsigned int tb_ae_ifmt(void) { return (unsigned int)AE_IFMT; }
 static inline unsigned int tb_ae_ifreg(void) { return (unsigned int)AE_IFREG; }
@@ -18,4 +19,6 @@ static inline int tb_start_writeback(int fd) { return sync_file_range(fd, 0, 0, 
 static inline void tb_archive_set_error(struct archive *archive, int error, const char *message) {
     archive_set_error(archive, error, "%s", message);
 }
+/* LC_CTYPE_MASK is an expression macro Swift cannot import. */
+static inline int tb_lc_ctype_mask(void) { return LC_CTYPE_MASK; }
 #endif

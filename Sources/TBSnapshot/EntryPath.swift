@@ -1,3 +1,5 @@
+import TBStore
+
 /// Relative '/'-separated entry paths: validation, ordering and parents.
 enum EntryPath {
     /// Not empty, not absolute, no empty, '.' or '..' components, no NUL.
@@ -20,9 +22,14 @@ enum EntryPath {
         return nil
     }
 
-    /// Byte order of the UTF-8 forms (what `sort` with LC_ALL=C gives), the archive order.
+    /// Byte order of the names' bytes (what `sort` with LC_ALL=C gives), the archive order.
     static func precedes(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
+        // 0xF4 leads the UTF-8 of the scalars `FileName` uses for bytes that are not
+        // UTF-8: only then do the bytes differ from the UTF-8 form.
+        if a.utf8.contains(0xF4) || b.utf8.contains(0xF4) {
+            return FileName.bytes(a).lexicographicallyPrecedes(FileName.bytes(b))
+        }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     /// The parent path, nil for a top-level entry.

@@ -13,6 +13,8 @@
 /// bytes), every mtime (`SnapshotSpec.mtime`: SOURCE_DATE_EPOCH or 0), owners (0:0 and
 /// no names by default), no atime/ctime, no extended attributes or ACLs, no gzip
 /// timestamp. Hard-linked files are stored as separate files; sockets are refused.
+/// Names are bytes: a name that is not UTF-8 is archived, listed (`%XX` in the manifest)
+/// and extracted as it is (`FileName`, `ArchiveLocale`), and errors show it `printable`.
 ///
 /// Files are streamed through one 1 MiB buffer and hashed while they are read, so memory
 /// does not grow with file size. The tree is read through a `SnapshotSource`: the local

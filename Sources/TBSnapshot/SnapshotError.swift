@@ -7,6 +7,9 @@ import TBStore
 
 /// Why a snapshot could not be exported or imported. Each case prints as one line that
 /// names the file or archive entry at fault, in the C library's own words where one failed.
+/// Names come from file systems, archives and remote hosts: the line is `printable`, so a
+/// control character or a byte that is not UTF-8 in a name shows as an escape (`\e`,
+/// `\n`, `\xE9`) and cannot break the line or drive the terminal.
 public enum SnapshotError: Error, Equatable, CustomStringConvertible {
     /// A system call failed; prints as "cannot open install/a.rpm: Permission denied".
     case io(operation: String, path: String, errno: Int32)
@@ -15,8 +18,6 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
     case archive(operation: String, path: String, message: String)
     /// A path in the spec is unusable (absolute, `..`, empty, `.`, not under the root).
     case invalidSpecPath(path: String, reason: String)
-    /// A file name that is not valid UTF-8, or holds a NUL; `path` is its directory.
-    case unsupportedName(directory: String)
     /// A socket or another type a snapshot cannot hold.
     case unsupportedFileType(path: String, type: String)
     /// A `SnapshotSource` other than the local file system failed (a remote host's SFTP
@@ -35,7 +36,9 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
     /// The manifest's first line is not a version this tbmake reads.
     case unsupportedManifest(path: String, found: String)
 
-    public var description: String {
+    public var description: String { printable(text) }
+
+    private var text: String {
         switch self {
         case .io(let operation, let path, let code):
             return "cannot \(operation) \(path): \(String(cString: strerror(code)))"
@@ -43,8 +46,6 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
             return "\(operation) \(path) failed: \(message.isEmpty ? "no detail from libarchive" : message)"
         case .invalidSpecPath(let path, let reason):
             return "snapshot path '\(path)' \(reason)"
-        case .unsupportedName(let directory):
-            return "\(directory) holds a file name that is not UTF-8; snapshots need UTF-8 names"
         case .unsupportedFileType(let path, let type):
             return "\(path) is a \(type); snapshots hold files, directories, symlinks, devices and FIFOs"
         case .source(let operation, let path, let reason):
@@ -77,6 +78,9 @@ public enum UnsafeEntryReason: Equatable, Sendable, CustomStringConvertible {
     case setuid(mode: UInt32)
     /// The entry's path goes through `link`, a symlink earlier in the archive.
     case throughSymlink(link: String)
+    /// A symlink to `target` that leads through `link`, a symlink the destination already
+    /// holds outside the archive's roots: where that leads is not the archive's to vouch for.
+    case throughDestinationSymlink(target: String, link: String)
     case duplicate
     case unsupportedType(type: String)
 
@@ -90,6 +94,8 @@ public enum UnsafeEntryReason: Equatable, Sendable, CustomStringConvertible {
         case .device(let type): return "\(type) (pass allowDevices to import device nodes and FIFOs)"
         case .setuid(let mode): return "mode \(octal(mode)) has setuid/setgid bits (pass allowSetuid to import them)"
         case .throughSymlink(let link): return "would be written through the symlink '\(link)'"
+        case .throughDestinationSymlink(let target, let link):
+            return "symlink to '\(target)' leads through '\(link)', a symlink already in the destination"
         case .duplicate: return "appears twice in the archive"
         case .unsupportedType(let type): return "unsupported entry type \(type)"
         }

@@ -22,10 +22,30 @@ final class SnapshotArchiver: Archiver, @unchecked Sendable {
     }
 
     func pack(root: String, paths: [String], excludes: [String], archive: String, manifest: String,
-              formatName: String, on host: Executor) throws {
+              formatName: String, on host: Executor) throws -> [PackedEntry] {
         let spec = SnapshotSpec(root: root, paths: paths, excludes: excludes, format: try SnapshotArchiver.format(of: formatName))
         let source: any SnapshotSource = (host as? SSHExecutor).map { SFTPSnapshotSource(host: $0) } ?? LocalSnapshotSource()
-        _ = try Snapshot.export(spec, from: source, archive: archive, manifest: manifest)
+        let written = try Snapshot.export(spec, from: source, archive: archive, manifest: manifest)
+        let base = root.hasSuffix("/") ? root : root + "/"
+        return written.entries.map { SnapshotArchiver.packedEntry($0, at: base + $0.path) }
+    }
+
+    func packedEntries(root: String, paths: [String], excludes: [String], on host: Executor) throws -> [PackedEntry]? {
+        if host is SSHExecutor { return nil }
+        let spec = SnapshotSpec(root: root, paths: paths, excludes: excludes)
+        return try Snapshot.plannedEntries(spec).map { SnapshotArchiver.packedEntry($0.entry, at: $0.sourcePath) }
+    }
+
+    /// What the engine keys of an entry: the same line whether listed or packed.
+    private static func packedEntry(_ entry: ManifestEntry, at path: String) -> PackedEntry {
+        var attributes = "\(entry.type.rawValue) \(String(entry.mode, radix: 8))"
+        switch entry.type {
+        case .symlink: attributes += " -> " + entry.linkTarget
+        case .characterDevice, .blockDevice: attributes += " \(entry.deviceMajor),\(entry.deviceMinor)"
+        case .file, .directory, .fifo: break
+        }
+        return PackedEntry(path: entry.path, attributes: attributes, localPath: path, digest: entry.digest,
+                           isRegularFile: entry.type == .file)
     }
 
     func unpack(archive: String, manifest: String, into destination: String, on host: Executor) throws {

@@ -43,7 +43,7 @@ struct TBMake: ParsableCommand {
     @Option(name: [.customShort("C"), .customLong("directory")], help: ArgumentHelp("Change to DIR before doing anything.", valueName: "DIR"))
     var directory: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Run N recipes at once (default: the number of cores).", valueName: "N"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Run N recipes at once on this machine (default: the number of cores); targets on named hosts and fan-outs with 'parallel' are bounded by 'parallel' instead.", valueName: "N"))
     var jobs: Int?
 
     @Flag(name: [.customShort("k"), .customLong("keep-going")], help: "Keep going after a failure with the targets that do not depend on it.")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TBStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,7 +34,7 @@ do {
         status = try Invocation(command: try TBMake.parse(arguments)).execute()
     }
 } catch let stop as Invocation.Stop {
-    Terminal.err("tbmake: \(stop.message)\n")
+    Terminal.err("tbmake: \(printable(stop.message))\n")
     status = stop.exitStatus
 } catch {
     if root.exitCode(for: error) == .success {

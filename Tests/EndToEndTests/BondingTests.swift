@@ -73,4 +73,20 @@ final class BondingTests: XCTestCase {
         let newLog = try project.read(".tbmake/logs/node-info.log")
         XCTAssertTrue(newLog.contains("node1-f21.bonding.test ip 10.9.9.9 flavour f21\n"), newLog)
     }
+
+    /// f21, then f22, then f21 again: f21's node is found in its state file, not
+    /// allocated a second time (each allocation is a line of create-node.log).
+    func testABuildThatComesBackKeepsItsNode() throws {
+        let project = try Project.demo()
+        for bonding in ["2015.04.13--f21", "2015.04.13--f22"] {
+            let run = try project.tbmake("bonding-node", "bonding=" + bonding)
+            XCTAssertEqual(run.status, 0, "\(run)")
+        }
+        let f21 = try project.read(stateFile)
+        let back = try project.tbmake("--json", "bonding-node", "bonding=2015.04.13--f21")
+        XCTAssertEqual(back.status, 0, "\(back)")
+        XCTAssertEqual(back.decisions(), ["bond-flavour": "skip: up to date", "bonding-node": "skip: up to date"])
+        XCTAssertEqual(try project.read(".tbmake/create-node.log").split(separator: "\n").count, 2, "two builds, two nodes")
+        XCTAssertEqual(try project.read(stateFile), f21)
+    }
 }

@@ -315,13 +315,44 @@ final class InstanceTests: XCTestCase {
         XCTAssertEqual(bed.executor().maxConcurrentRuns, 3)
     }
 
-    func testJobsStillBoundAFanOutWithAHigherParallel() throws {
-        let bed = Testbed("load:\n    foreach node in 1-4\n    parallel 8\n    run load $(node)\n")
+    /// `parallel N` bounds its fan-out at any `-j`: the work happens on the nodes.
+    func testParallelIsHonouredAtAnyJobs() throws {
+        let bed = Testbed("load:\n    foreach node in 1-4\n    parallel 4\n    run load $(node)\n")
+        let gate = Barrier(count: 4)
+        bed.script = { _ in gate.arrive() ? 0 : 99 }
+        let (summary, _) = try bed.build("load", options: .with { $0.jobs = 1 })
+        XCTAssertEqual(summary, .counts(ran: 4, skipped: 1), "the four met in the barrier: none waited for a -j slot")
+        XCTAssertEqual(bed.executor().maxConcurrentRuns, 4)
+    }
+
+    /// A fan-out without `parallel` on the implicit local host is bounded by `-j`.
+    func testJobsBoundALocalFanOutWithoutParallel() throws {
+        let bed = Testbed("load:\n    foreach node in 1-4\n    run load $(node)\n")
         let gate = PairGate(total: 4)
         bed.script = { _ in gate.enter() ? 0 : 99 }
         let (summary, _) = try bed.build("load", options: .with { $0.jobs = 2 })
         XCTAssertEqual(summary, .counts(ran: 4, skipped: 1))
         XCTAssertEqual(bed.executor().maxConcurrentRuns, 2)
+    }
+
+    /// Recipes on named hosts (here `local` sandboxes standing for nodes) take no `-j` slot.
+    func testTargetsOnNamedHostsTakeNoJobSlot() throws {
+        let bed = Testbed("""
+            host fit* = local
+            all: a b c
+            a:
+                host fit01
+                run a
+            b:
+                host fit02
+                run b
+            c:
+                run c
+            """)
+        let gate = Barrier(count: 3)
+        bed.script = { _ in gate.arrive() ? 0 : 99 }
+        let (summary, _) = try bed.buildOnAnyHost(["all"], options: .with { $0.jobs = 1 })
+        XCTAssertEqual(summary, .counts(ran: 3, skipped: 1), "a, b and c met: only c took the one -j slot")
     }
 
     // MARK: - One deadline for the fan-out

@@ -124,3 +124,28 @@ final class LocalExecutorTransferTests: XCTestCase {
         XCTAssertEqual(try entries(project.path + "/src"), ["a.txt", "sub"])
     }
 }
+
+/// Names are bytes: put and get copy a tree whose names are é, CJK, emoji and Latin-1
+/// bytes exactly, and a UTF-8 file name as a source and a destination.
+final class LocalExecutorNameTransferTests: XCTestCase {
+    func testTreeWithNamesOfEveryKindRoundTrips() throws {
+        let project = try TemporaryDirectory()
+        let executor = LocalExecutor(hostName: "dev2", projectDirectory: project.path, sandboxed: true)
+        let root = executor.variables["root"]!
+        NameTree.make(project.path + "/tree")
+        XCTAssertEqual(NameTree.describe(project.path + "/tree"), NameTree.expected)
+
+        try executor.put(from: "tree", to: root + "/build/tree")
+        XCTAssertEqual(NameTree.describe(root + "/build/tree"), NameTree.expected)
+        try executor.get(from: root + "/build/tree", to: "back/tree")
+        XCTAssertEqual(NameTree.describe(project.path + "/back/tree"), NameTree.expected)
+        XCTAssertEqual(try entries(project.path + "/back"), ["tree"], "no temporary tree left")
+        // Replacing a tree whose names are not UTF-8 removes the old one entirely.
+        try executor.get(from: root + "/build/tree", to: "back/tree")
+        XCTAssertEqual(NameTree.describe(project.path + "/back/tree"), NameTree.expected)
+        XCTAssertEqual(try entries(project.path + "/back"), ["tree"], "old tree removed, nothing left aside")
+
+        try executor.put(from: "tree/réseau.tmpl", to: root + "/etc/réseau.conf")
+        XCTAssertEqual(try readText(root + "/etc/réseau.conf"), "template")
+    }
+}

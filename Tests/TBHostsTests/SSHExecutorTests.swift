@@ -227,6 +227,21 @@ final class SSHExecutorTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: project.path + "/copy/link"), "a.txt")
     }
 
+    /// Names are bytes over SFTP too: é, CJK, emoji and Latin-1 bytes in file, directory
+    /// and symlink target names go up and come back exactly.
+    func testPutAndGetTreeWithNamesOfEveryKind() throws {
+        NameTree.make(project.path + "/tree")
+        let executor = makeExecutor()
+        try executor.put(from: "tree", to: "dest/tree")
+        XCTAssertEqual(NameTree.describe(sshd.home + "/dest/tree"), NameTree.expected)
+        try executor.get(from: "dest/tree", to: "back/tree")
+        XCTAssertEqual(NameTree.describe(project.path + "/back/tree"), NameTree.expected)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: project.path + "/back"), ["tree"])
+        try executor.put(from: "tree", to: "dest/tree")
+        XCTAssertEqual(NameTree.describe(sshd.home + "/dest/tree"), NameTree.expected)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: sshd.home + "/dest"), ["tree"])
+    }
+
     func testGetMissingFileNamesIt() throws {
         let message = thrownMessage { try makeExecutor().get(from: "nope.txt", to: "x") }
         XCTAssertEqual(message, "cannot copy \(sshd.home)/nope.txt: No such file or directory")

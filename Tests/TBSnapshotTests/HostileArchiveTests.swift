@@ -34,11 +34,26 @@ func makeTar(_ path: String, _ members: [Member]) throws {
             tar.addfile(info, io.BytesIO(data) if data is not None else None)
     """
     let json = "[" + members.map { m in
-        let fields = [("name", m.name), ("type", m.type), ("value", m.value)].map { "\"\($0.0)\": \"\($0.1.replacingOccurrences(of: "\n", with: "\\n"))\"" }
+        let fields = [("name", m.name), ("type", m.type), ("value", m.value)].map { "\"\($0.0)\": \"\(jsonEscaped($0.1))\"" }
         return "{" + fields.joined(separator: ", ") + ", \"mode\": \(m.mode)}"
     }.joined(separator: ", ") + "]"
     let result = try run("/usr/bin/python3", ["-c", script, path, json])
     precondition(result.status == 0, "python3 tarfile: \(result.error)")
+}
+
+/// `text` inside a JSON string: control characters as \u escapes; a backslash is kept,
+/// so that `\udce9` reaches python as the surrogateescape of the byte 0xE9.
+private func jsonEscaped(_ text: String) -> String {
+    var out = ""
+    for scalar in text.unicodeScalars {
+        if scalar.value < 0x20 {
+            let hex = String(scalar.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        } else {
+            out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
 }
 
 /// A manifest listing the harmless directories and symlinks of `members`, so that the
@@ -82,7 +97,19 @@ func writeManifest(_ path: String, listing members: [Member]) {
          .unsafeEntry(entry: "pipe", reason: .device(type: "FIFO"))),
         ("setuid", [Member(name: "bin", type: "dir", mode: 0o755), Member(name: "bin/su", mode: 0o4755, value: "#!/bin/sh\n")],
          .unsafeEntry(entry: "bin/su", reason: .setuid(mode: 0o4755))),
+        ("control characters in a name", [Member(name: "a", type: "dir", mode: 0o755), Member(name: hostileName, value: "x")],
+         .manifestMismatch(entry: hostileName, reason: .notInManifest)),
+        // "\\udce9" is python's surrogateescape for the byte 0xE9: a name in Latin-1 bytes.
+        ("a name in Latin-1 bytes climbing out", [Member(name: "../r\\udce9seau", value: "x")],
+         .unsafeEntry(entry: "../" + latin1, reason: .parentComponent)),
+        ("a Latin-1 symlink to /etc", [Member(name: "r\\udce9seau", type: "symlink", mode: 0o777, value: "/etc/r\\udce9seau")],
+         .unsafeEntry(entry: latin1, reason: .symlinkEscapes(target: "/etc/" + latin1))),
     ]
+
+    /// An entry name that clears the screen and forges a summary line if printed raw.
+    static let hostileName = "a/\u{1b}[2J\u{1b}[31mFAKE\ntbmake: ran 1, up to date 0 in 0.1s"
+    /// "réseau" in Latin-1 bytes.
+    static let latin1 = FileName.string([0x72, 0xE9, 0x73, 0x65, 0x61, 0x75])
 
     @Test(arguments: 0..<cases.count)
     func hostileArchiveIsRefusedAndDestinationUntouched(index: Int) throws {
@@ -104,6 +131,49 @@ func writeManifest(_ path: String, listing members: [Member]) {
         #expect(!FileManager.default.fileExists(atPath: "/tmp/tbmake-snapshot-evil"))
         #expect(!FileManager.default.fileExists(atPath: "/etc/tbmake-pwned"))
         #expect(!FileManager.default.fileExists(atPath: work.path + "/escape"))
+    }
+
+    /// The refusal of a name holding escape sequences and a newline is one line, with the
+    /// escapes visible as text.
+    @Test func aHostileNamePrintsAsOneVisibleLine() {
+        let error = SnapshotError.manifestMismatch(entry: Self.hostileName, reason: .notInManifest)
+        #expect(error.description == #"archive does not match its manifest at 'a/\e[2J\e[31mFAKE\ntbmake: ran 1, up to date 0 in 0.1s': entry is not in the manifest"#)
+        let latin1 = SnapshotError.unsafeEntry(entry: "../" + Self.latin1, reason: .parentComponent)
+        #expect(latin1.description == #"refusing archive entry '../r\xE9seau': path contains a '..' component"#)
+    }
+
+    /// The destination holds `evil`, a symlink to a directory outside it; the archive's
+    /// root `data` holds a symlink leading through it (`../evil/x`). Refused, naming both,
+    /// and the destination is untouched; with `evil` a plain directory the same archive
+    /// imports.
+    @Test func aSymlinkThroughASymlinkOfTheDestinationIsRefused() throws {
+        let work = TemporaryDirectory()
+        let members = [Member(name: "data", type: "dir", mode: 0o755), Member(name: "data/l", type: "symlink", mode: 0o777, value: "../evil/x")]
+        let archive = work.file("a.tar"), manifest = work.file("a.manifest")
+        try makeTar(archive, members)
+        writeFile(manifest, Manifest(format: .tar, mtime: 0, owners: .normalize, roots: ["data"], entries: [
+            ManifestEntry(path: "data", type: .directory, mode: 0o755),
+            ManifestEntry(path: "data/l", type: .symlink, mode: 0o777, linkTarget: "../evil/x"),
+        ]).encoded())
+        let outside = work.file("outside")
+        makeDirectory(outside)
+        let destination = work.file("dest")
+        makeDirectory(destination)
+        #expect(symlink(outside, destination + "/evil") == 0)
+        let before = listing(destination)
+        for verifyFirst in [true, false] {
+            #expect(throws: SnapshotError.unsafeEntry(entry: "data/l", reason: .throughDestinationSymlink(target: "../evil/x", link: "evil"))) {
+                try Snapshot.importArchive(archive: archive, manifest: manifest, into: destination, options: ImportOptions(verifyFirst: verifyFirst))
+            }
+            #expect(listing(destination) == before)
+        }
+        #expect(SnapshotError.unsafeEntry(entry: "data/l", reason: .throughDestinationSymlink(target: "../evil/x", link: "evil")).description
+                == "refusing archive entry 'data/l': symlink to '../evil/x' leads through 'evil', a symlink already in the destination")
+
+        #expect(unlink(destination + "/evil") == 0)
+        makeDirectory(destination + "/evil")
+        _ = try Snapshot.importArchive(archive: archive, manifest: manifest, into: destination)
+        #expect(try DirectoryListing.readLink(destination + "/data/l") == "../evil/x")
     }
 
     @Test func truncatedArchiveIsRefusedAndDestinationUntouched() throws {

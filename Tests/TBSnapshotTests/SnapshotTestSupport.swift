@@ -19,12 +19,12 @@ final class TemporaryDirectory {
 }
 
 func makeDirectory(_ path: String, mode: mode_t = 0o755) {
-    precondition(mkdir(path, 0o700) == 0 || errno == EEXIST, "mkdir \(path): \(errno)")
-    precondition(chmod(path, mode) == 0)
+    precondition(mkdir(FileName.cString(path), 0o700) == 0 || errno == EEXIST, "mkdir \(path): \(errno)")
+    precondition(chmod(FileName.cString(path), mode) == 0)
 }
 
 func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    let fd = open(FileName.cString(path), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     precondition(fd >= 0, "open \(path): \(errno)")
     defer { close(fd) }
     let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -235,4 +235,39 @@ func lineCount(_ path: String) -> Int {
         try log.close()
         #expect(lineCount(directory.file("log")) == 1 + 2000)
     }
+
+    /// A trace naming other outputs with every field of the seed.
+    private func slotTrace(_ target: String, output: String, seed: String, at ms: Int64) -> TraceRecord {
+        var trace = sampleTrace(target, seed: seed)
+        trace.outputs = [OutputRecord(path: output, digest: SHA256.digest("out" + seed), mode: 0o100644)]
+        trace.finishedAtMs = ms
+        return trace
+    }
+
+    @Test func eachSlotKeepsItsTraceAndTheLastStaysLastAcrossCompaction() throws {
+        let directory = TemporaryDirectory()
+        let log = try BuildLog.open(directory: directory.path, readOnly: false)
+        // 20 slots of "node" (a state file per build), then slot 3 again: it is the last.
+        for i in 0..<20 { try log.append(slotTrace("node", output: "arg-\(i)", seed: "\(i)", at: Int64(i))) }
+        let back = slotTrace("node", output: "arg-3", seed: "3", at: 100)
+        try log.append(back)
+        let host = sampleTrace("install", components: [KeyComponent(name: "host:prod", value: "id")])
+        try log.append(host)
+        #expect(log.traces["node"] == back)
+        #expect(log.slotTraces.count == 21)
+        #expect(log.slotTraces[TraceRecord.slot(target: "node", outputs: ["arg-7"], host: nil)]?.outputs.map(\.path) == ["arg-7"])
+        #expect(log.slotTraces[TraceRecord.slot(target: "install", outputs: ["dist/install.rpm"], host: "prod")] == host)
+        #expect(log.slotTraces[TraceRecord.slot(target: "install", outputs: ["dist/install.rpm"], host: nil)] == nil)
+        for i in 0..<1000 { try log.append(fileDigests: [("f", sampleEntry(Int64(i)))]) }
+        try log.close()
+
+        let reloaded = try BuildLog.open(directory: directory.path, readOnly: false)
+        #expect(reloaded.traces == ["node": back, "install": host])
+        // Compaction kept the 16 most recent slots of node: arg-3 (last) and arg-5 ... arg-19.
+        let kept = Set(reloaded.slotTraces.values.filter { $0.target == "node" }.flatMap { $0.outputs.map(\.path) })
+        #expect(kept == Set(["arg-3"] + (5..<20).map { "arg-\($0)" }))
+        #expect(reloaded.recordCount == 16 + 1 + 1)
+        try reloaded.remove(target: "node")
+        #expect(reloaded.slotTraces.values.map(\.target) == ["install"])
+    }
 }

@@ -124,6 +124,18 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
         return digest
     }
 
+    public func digest(ofTree path: String) throws -> Digest {
+        let hasher = SHA256Hasher()
+        hasher.updateField("tree")
+        for file in try files(under: path) {
+            guard let content = self.file(file) else { continue }
+            hasher.updateField(String(file.dropFirst(Self.normalize(path).count + 1)))
+            hasher.updateField(String(content.permissions, radix: 8))
+            hasher.update(SHA256.digest(content.bytes))
+        }
+        return hasher.finalize()
+    }
+
     public func files(under directory: String) throws -> [String] {
         let directory = Self.normalize(directory)
         return try locked {
@@ -156,7 +168,7 @@ public final class InMemoryFileSystem: FileSystem, @unchecked Sendable {
 
     public func removeFile(_ path: String) {
         let path = Self.normalize(path)
-        locked { _ = files.removeValue(forKey: path) }
+        if locked({ files.removeValue(forKey: path) == nil && isDirectoryLocked(path) }) { removeTree(path) }
     }
 
     /// Removes every file under `directory` (and the explicit directories there).

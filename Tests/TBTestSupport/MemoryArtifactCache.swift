@@ -15,6 +15,8 @@ public final class MemoryArtifactCache: ArtifactCache {
         case restore(digest: Digest, path: String, mode: UInt32)
         case store(path: String, digest: Digest)
         case recordAction(key: Digest, paths: [String])
+        case storeTree(path: String, digest: Digest)
+        case restoreTree(digest: Digest, path: String)
 
         public var description: String {
             switch self {
@@ -22,6 +24,8 @@ public final class MemoryArtifactCache: ArtifactCache {
             case .restore(let digest, let path, let mode): return "restore \(digest.short) -> \(path) mode \(String(mode, radix: 8))"
             case .store(let path, let digest): return "store \(path) as \(digest.short)"
             case .recordAction(let key, let paths): return "record \(key.short) -> \(paths)"
+            case .storeTree(let path, let digest): return "store tree \(path) as \(digest.short)"
+            case .restoreTree(let digest, let path): return "restore tree \(digest.short) -> \(path)"
             }
         }
     }
@@ -29,6 +33,8 @@ public final class MemoryArtifactCache: ArtifactCache {
     public let fileSystem: InMemoryFileSystem
     public private(set) var actions: [Digest: ActionEntry] = [:]
     public private(set) var objects: [Digest: [UInt8]] = [:]
+    /// Directory outputs by tree digest: each file's path under the tree and content.
+    public private(set) var trees: [Digest: [String: InMemoryFileSystem.File]] = [:]
     public private(set) var calls: [Call] = []
     /// Thrown by `store` and `recordAction` when set (a full disk, an unwritable cache).
     public var storeError: Error?
@@ -105,5 +111,26 @@ public final class MemoryArtifactCache: ArtifactCache {
         calls.append(.recordAction(key: entry.key, paths: entry.outputs.map(\.path)))
         if let storeError { throw storeError }
         actions[entry.key] = entry
+    }
+
+    public func storeTree(at path: String, digest: Digest) throws {
+        calls.append(.storeTree(path: path, digest: digest))
+        if let storeError { throw storeError }
+        let actual = try fileSystem.digest(ofTree: path)
+        guard actual == digest else { throw StoreError.digestMismatch(path: path, expected: digest, actual: actual) }
+        var files: [String: InMemoryFileSystem.File] = [:]
+        for file in try fileSystem.files(under: path) {
+            files[String(file.dropFirst(InMemoryFileSystem.normalize(path).count + 1))] = fileSystem.file(file)
+        }
+        trees[digest] = files
+    }
+
+    public func restoreTree(_ digest: Digest, to path: String) throws {
+        calls.append(.restoreTree(digest: digest, path: path))
+        guard let files = trees[digest] else {
+            throw StoreError.missingObject(digest: digest, path: Self.objectPath(digest))
+        }
+        fileSystem.removeTree(path)
+        for (relative, file) in files { fileSystem.write(path + "/" + relative, bytes: file.bytes, permissions: file.permissions) }
     }
 }

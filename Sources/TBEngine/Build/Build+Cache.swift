@@ -4,13 +4,14 @@ import Glibc
 import TBStore
 
 /// The artifact cache in decisions: constructive traces (DESIGN §1). A target whose
-/// effect is only its declared outputs — it has `out` files, no `state`, and is neither
+/// effect is only its declared outputs — it has `out` files, no effects elsewhere (no
+/// named host, `state`, `put` or `unpack`: `Node.hasEffectsElsewhere`), and is neither
 /// `always` nor `nocache` — is restored from the cache instead of run when the cache
 /// knows its key, and stored into the cache after it ran.
 extension Build {
     /// Whether the node's outputs may come from, and go to, the cache.
     func isCacheable(_ node: Node) -> Bool {
-        cache != nil && !node.outs.isEmpty && node.state == nil && !node.spec.always && !node.spec.noCache
+        cache != nil && !node.outs.isEmpty && !node.hasEffectsElsewhere && !node.spec.always && !node.spec.noCache
     }
 
     /// What the cache recorded for `key`, when it names exactly the node's outputs.
@@ -49,6 +50,11 @@ extension Build {
                 // The object's own mode, so that the cache can hard-link it: read-only, and
                 // no permission for group and others the output did not give (a 0600
                 // snapshot comes back 0400). The restored file has exactly these bits.
+                if output.isDirectory {
+                    try cache.restoreTree(output.digest, to: output.path)
+                    restored.append(OutputRecord(path: output.path, digest: output.digest, mode: UInt32(S_IFDIR) | 0o755))
+                    continue
+                }
                 let mode = ContentStore.objectMode(for: output.mode)
                 try cache.restore(output.digest, to: output.path, mode: mode)
                 restored.append(OutputRecord(path: output.path, digest: output.digest, mode: UInt32(S_IFREG) | mode))
@@ -74,7 +80,13 @@ extension Build {
     func storeInCache(_ node: Node, key: Digest, outputs: [OutputRecord]) {
         guard isCacheable(node), cacheWritable, let cache else { return }
         do {
-            for output in outputs { try cache.store(fileAt: output.path, digest: output.digest) }
+            for output in outputs {
+                if output.isDirectory {
+                    try cache.storeTree(at: output.path, digest: output.digest)
+                } else {
+                    try cache.store(fileAt: output.path, digest: output.digest)
+                }
+            }
             try cache.recordAction(ActionEntry(key: key, outputs: outputs))
         } catch {
             cacheWritable = false

@@ -14,6 +14,8 @@ extension Build {
         var targetKey: TargetKey
         var temporaryOuts: [(temporary: String, final: String)]
         var executor: Executor
+        /// The `pack` steps whose trees are part of the key.
+        var packedTrees: [PackedTree] = []
         /// Values of `secret` variables the recipe uses: masked wherever it is shown.
         var redactions: [String] = []
     }
@@ -37,18 +39,20 @@ extension Build {
             return nil
         }
         let executor = executorFor(node.host)
-        let trace = store.trace(for: node.name)
+        // The last trace tells what changed; the trace of the slot (the outputs, state
+        // file and host this run names) tells whether what it names is up to date.
+        let latest = store.trace(for: node.name)
+        let trace = latest == nil ? nil : store.trace(for: node.name, slot: slot(of: node))
         var early: RebuildReason?
         if node.spec.always { early = .always }
         else if options.force { early = .forced }
-        else if trace == nil { early = .neverRan }
+        else if latest == nil { early = .neverRan }
         if let unknown = node.dependencies.first(where: { states[$0].outputDigest == nil }) {
             // Only in dry runs: the dependency would run, so nothing more can be known.
             return settleDry(index, Decision(.run, early ?? .dependencyWillRun(name: graph.nodes[unknown].name)))
         }
         let prepared: PreparedRun
         do {
-            if let seconds = node.spec.wait, !options.dryRun { try waitForHost(of: node, executor: executor, seconds: seconds) }
             prepared = try prepare(node, executor: executor)
         } catch {
             return fail(index, "\(error)")
@@ -59,7 +63,12 @@ extension Build {
             }
             return try run(index, prepared, Decision(.run, reason))
         }
-        guard let trace else { return nil }  // unreachable: early is .neverRan
+        guard let latest else { return nil }  // unreachable: early is .neverRan
+        guard let trace else {
+            // These outputs, state file or host never ran: say what moved since the last run.
+            let reason = prepared.targetKey.firstDifference(from: latest.components)
+            return try runOrRestore(index, prepared, reason, from: cachedOutputs(of: node, key: prepared.key))
+        }
         if trace.key != prepared.key {
             let reason = prepared.targetKey.firstDifference(from: trace.components)
             return try runOrRestore(index, prepared, reason, from: cachedOutputs(of: node, key: prepared.key))
@@ -71,7 +80,7 @@ extension Build {
                 return try runOrRestore(index, prepared, reason, from: restorable(trace, of: node))
             }
             let digest: Digest
-            do { digest = try fileSystem.digest(ofFile: output.path, stat: stat) } catch {
+            do { digest = try outputDigest(of: output.path, stat: stat) } catch {
                 return try runOrRestore(index, prepared, .outputModified(path: output.path), from: restorable(trace, of: node))
             }
             // A person may edit a state file: that is news for dependents, not a reason to
@@ -91,9 +100,17 @@ extension Build {
             if !options.dryRun { try record(updated) }
             states[index].outputDigest = updated.outputDigest
         } else {
+            // Back to an earlier slot (a variable returned to an earlier value): it is
+            // the last trace again, for the reasons of the next run.
+            if trace != latest && !options.dryRun { try record(trace) }
             states[index].outputDigest = trace.outputDigest
         }
         return nil
+    }
+
+    /// The trace slot of what the node names now: its outputs, state file and host.
+    func slot(of node: Node) -> String {
+        TraceRecord.slot(target: node.name, outputs: node.outs + (node.state.map { [$0] } ?? []), host: node.host)
     }
 
     /// The node runs: in a real run, its recipe is expanded again with temporary output
@@ -177,11 +194,12 @@ extension Build {
             }
             key.add(.input, input.path, .digest(try fileSystem.digest(ofFile: input.path, stat: stat)))
         }
+        let packedTrees = addPackedTrees(of: recipe, executor: executor, to: &key)
         for d in node.dependencies {
             key.add(.dependency, graph.nodes[d].name, .digest(states[d].outputDigest!))
         }
         return PreparedRun(recipe: recipe, key: key.digest(using: hasher), targetKey: key,
-                           temporaryOuts: [], executor: executor, redactions: redactions)
+                           temporaryOuts: [], executor: executor, packedTrees: packedTrees, redactions: redactions)
     }
 
     private func scope(for node: Node, executor: Executor, outs: [String], state: String?) throws -> Scope {
@@ -260,32 +278,6 @@ extension Build {
                 throw TargetfileError(location, "state file \(path) of '\(dep.name)' has no key '\(member)'")
             }
             return value
-        }
-    }
-
-    /// `wait DURATION`: tries to reach the host (prepare it) until it answers, pausing
-    /// longer each time, at most `seconds`; then its identity is learnt afresh.
-    private func waitForHost(of node: Node, executor: Executor, seconds: Double) throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        var pause = options.waitBackoff
-        var attempt = 1
-        while true {
-            do {
-                try executor.prepare()
-                // Prepared: the identity is learnt afresh, without preparing again.
-                identities[executor.hostName] = Result { try executor.identity() }
-                return
-            } catch {
-                let left = deadline - ContinuousClock.now
-                guard left > .zero else {
-                    throw WaitTimedOut(host: executor.hostName, seconds: seconds, lastError: "\(error)")
-                }
-                let wait = min(pause, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
-                observer.waiting(node.name, "waiting for host \(executor.hostName) (attempt \(attempt)): \(error)")
-                usleep(UInt32(max(wait, 0) * 1_000_000))
-                pause = min(pause * 2, 10)
-                attempt += 1
-            }
         }
     }
 

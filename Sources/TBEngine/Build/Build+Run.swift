@@ -9,12 +9,14 @@ extension Build {
         var index: Int
         var prepared: PreparedRun
         var failure: RecipeRunner.Failure?
+        /// What each `pack` step packed, by step index.
+        var packed: [Int: [PackedEntry]]
         var durationMs: Int64
         var log: RecipeLog
         var logPath: String?
     }
 
-    func start(_ index: Int, _ prepared: PreparedRun, into completions: CompletionQueue<Completion>) {
+    func start(_ index: Int, _ prepared: PreparedRun, into completions: CompletionQueue<Event>) {
         let node = graph.nodes[index]
         states[index].status = .running
         filesMayChange()
@@ -38,15 +40,16 @@ extension Build {
         let fileSystem = self.fileSystem
         let archiver = self.archiver
         Worker.spawn {
+            var packed: [Int: [PackedEntry]] = [:]
             let failure = RecipeRunner.run(prepared.recipe, on: prepared.executor, archiver: archiver, log: log,
-                                           deadline: deadline) {
+                                           deadline: deadline, packed: &packed) {
                 for (temporary, _) in prepared.temporaryOuts { fileSystem.removeFile(temporary) }
             }
             log.flush()
             let elapsed = ContinuousClock.now - begin
             let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-            completions.push(Completion(index: index, prepared: prepared, failure: failure,
-                                        durationMs: ms, log: log, logPath: logPath))
+            completions.push(.recipe(Completion(index: index, prepared: prepared, failure: failure, packed: packed,
+                                                durationMs: ms, log: log, logPath: logPath)))
         }
     }
 
@@ -74,7 +77,13 @@ extension Build {
             if !options.keepGoing { stop(after: index) }
             return
         }
-        let key = completion.prepared.key
+        // The trees `pack` read, as it read them: the key the trace keeps.
+        var targetKey = completion.prepared.targetKey
+        var key = completion.prepared.key
+        if !completion.prepared.packedTrees.isEmpty {
+            setPackedTrees(completion.prepared.packedTrees, packed: completion.packed, in: &targetKey)
+            key = targetKey.digest(using: hasher)
+        }
         let digest: Digest
         if outputs.isEmpty {
             // Its effect lives on a host, and what it produced is the fact that this key
@@ -87,7 +96,7 @@ extension Build {
         } else {
             digest = outputDigest(outputs)
         }
-        let trace = TraceRecord(target: node.name, key: key, components: completion.prepared.targetKey.components,
+        let trace = TraceRecord(target: node.name, key: key, components: targetKey.components,
                                 outputs: outputs, outputDigest: digest, finishedAtMs: wallClockNs() / 1_000_000,
                                 durationMs: completion.durationMs)
         try record(trace)
@@ -103,18 +112,24 @@ extension Build {
         do { try store.record(trace) } catch let error as StoreError { throw EngineError.store(error) }
     }
 
+    /// The digest of an output: a file's content, or a directory output's tree.
+    func outputDigest(of path: String, stat: FileStat) throws -> Digest {
+        stat.isDirectory ? try fileSystem.digest(ofTree: path) : try fileSystem.digest(ofFile: path, stat: stat)
+    }
+
     /// Renames each temporary output over its final name (a recipe that wrote the final
-    /// name itself is accepted too) and hashes it.
+    /// name itself is accepted too) and hashes it. A directory output replaces the
+    /// previous tree as a whole.
     private func placeOutputs(_ outs: [(temporary: String, final: String)]) throws -> [OutputRecord] {
         var records: [OutputRecord] = []
         for (temporary, final) in outs {
             if fileSystem.stat(temporary) != nil {
                 try fileSystem.rename(temporary, to: final)
             }
-            guard let stat = fileSystem.stat(final), stat.isRegular else {
+            guard let stat = fileSystem.stat(final), stat.isRegular || stat.isDirectory else {
                 throw RecipeRunner.Failure(message: "recipe succeeded but did not write \(final)")
             }
-            records.append(OutputRecord(path: final, digest: try fileSystem.digest(ofFile: final, stat: stat), mode: stat.mode))
+            records.append(OutputRecord(path: final, digest: try outputDigest(of: final, stat: stat), mode: stat.mode))
         }
         return records
     }

@@ -2,7 +2,8 @@ import TBStore
 
 /// The key of a target and the parts it was computed from, in a fixed order:
 /// variables used (`var:NAME`), host identity (`host:NAME`), the expanded recipe
-/// (`recipe`), file inputs (`in:PATH`), dependencies (`dep:NAME`).
+/// (`recipe`), file inputs (`in:PATH`), trees `pack` reads (`packed:PATH`), dependencies
+/// (`dep:NAME`).
 ///
 /// Parts are kept unformatted (a digest stays 32 bytes) because most runs only compare
 /// the key; the readable `components` are made only for a trace or a reason.
@@ -17,6 +18,9 @@ struct TargetKey {
         case host = "host:"
         case recipe = "recipe"
         case input = "in:"
+        /// A path a `pack` step archives (`Build+PackedTrees`): an input too, named apart
+        /// from a prerequisite of the same path.
+        case packedTree = "packed:"
         case dependency = "dep:"
     }
 
@@ -36,6 +40,11 @@ struct TargetKey {
 
     mutating func add(_ kind: Kind, _ name: String, _ value: Value) {
         parts.append((kind, name, value))
+    }
+
+    /// Sets the value of the part `kind` `name` (what a `pack` step found when it ran).
+    mutating func replace(_ kind: Kind, _ name: String, with value: Value) {
+        for i in parts.indices where parts[i].kind == kind && parts[i].name == name { parts[i].value = value }
     }
 
     func digest(using hasher: SHA256Hasher) -> Digest {
@@ -74,7 +83,7 @@ struct TargetKey {
         }
         let current = Set(parts.map { $0.kind.rawValue + $0.name })
         for c in old where !current.contains(c.name) {
-            for kind in [Kind.variable, .host, .input, .dependency] where c.name.hasPrefix(kind.rawValue) {
+            for kind in [Kind.variable, .host, .input, .packedTree, .dependency] where c.name.hasPrefix(kind.rawValue) {
                 return TargetKey.removed(kind, String(c.name.dropFirst(kind.rawValue.count)))
             }
             return .recipeChanged
@@ -91,7 +100,7 @@ struct TargetKey {
             return .variableChanged(name: name, from: from, to: to)
         case .host: return .hostChanged(name: name)
         case .recipe: return .recipeChanged
-        case .input: return .inputChanged(path: name)
+        case .input, .packedTree: return .inputChanged(path: name)
         case .dependency: return .dependencyChanged(name: name)
         }
     }
@@ -101,7 +110,7 @@ struct TargetKey {
         case .variable: return .variableAdded(name: name)
         case .host: return .hostChanged(name: name)
         case .recipe: return .recipeChanged
-        case .input: return .inputAdded(path: name)
+        case .input, .packedTree: return .inputAdded(path: name)
         case .dependency: return .dependencyAdded(name: name)
         }
     }
@@ -111,7 +120,7 @@ struct TargetKey {
         case .variable: return .variableRemoved(name: name)
         case .host: return .hostChanged(name: name)
         case .recipe: return .recipeChanged
-        case .input: return .inputRemoved(path: name)
+        case .input, .packedTree: return .inputRemoved(path: name)
         case .dependency: return .dependencyRemoved(name: name)
         }
     }

@@ -1,3 +1,5 @@
+import TBStore
+
 /// Why a host could not carry out a step. Each case prints as one line a user can act on.
 public enum ExecutorError: Error, Equatable, CustomStringConvertible {
     /// The step ran past its deadline and was killed.
@@ -9,7 +11,10 @@ public enum ExecutorError: Error, Equatable, CustomStringConvertible {
     /// The host cannot be reached or prepared (e.g. its sandbox cannot be created).
     case unavailable(host: String, reason: String)
 
-    public var description: String {
+    /// One line: names and remote words in it are `printable`.
+    public var description: String { printable(text) }
+
+    private var text: String {
         switch self {
         case .timedOut(let seconds):
             return "timed out after \(Duration.seconds(seconds).formattedSeconds)"

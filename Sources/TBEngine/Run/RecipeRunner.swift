@@ -10,16 +10,19 @@ enum RecipeRunner {
     ///   temporary outputs), so that each attempt starts from the same place.
     /// - Parameter deadline: one deadline for every attempt (a fan-out's); without it,
     ///   each attempt gets the recipe's own timeout.
+    /// - Parameter packed: what each `pack` step packed, by step index (of the last attempt).
     static func run(_ recipe: Recipe, on executor: Executor, archiver: Archiver? = nil, log: RecipeLog,
-                    deadline: ContinuousClock.Instant? = nil, beforeEachAttempt: () -> Void) -> Failure? {
+                    deadline: ContinuousClock.Instant? = nil, packed: inout [Int: [PackedEntry]],
+                    beforeEachAttempt: () -> Void) -> Failure? {
         var failure: Failure?
         for attempt in 0...recipe.retry {
             beforeEachAttempt()
+            packed = [:]
             if attempt > 0 {
                 log.write("tbmake: attempt \(attempt + 1) of \(recipe.retry + 1)\n")
             }
             let attemptDeadline = deadline ?? recipe.timeout.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
-            failure = runOnce(recipe, on: executor, archiver: archiver, log: log, deadline: attemptDeadline)
+            failure = runOnce(recipe, on: executor, archiver: archiver, log: log, deadline: attemptDeadline, packed: &packed)
             if failure == nil { return nil }
             log.write("tbmake: \(failure!.message)\n")
         }
@@ -30,9 +33,9 @@ enum RecipeRunner {
     }
 
     private static func runOnce(_ recipe: Recipe, on executor: Executor, archiver: Archiver?, log: RecipeLog,
-                                deadline: ContinuousClock.Instant?) -> Failure? {
+                                deadline: ContinuousClock.Instant?, packed: inout [Int: [PackedEntry]]) -> Failure? {
         let environment = Dictionary(recipe.environment.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        for step in recipe.steps {
+        for (index, step) in recipe.steps.enumerated() {
             log.write("$ \(step)\n")
             do {
                 switch step {
@@ -50,8 +53,8 @@ enum RecipeRunner {
                     note(try executor.get(from: from, to: to), copying: "\(executor.hostName):\(from)", to: to, log: log)
                 case .pack(let root, let paths, let excludes, let archive, let manifest, let formatName):
                     guard let archiver else { return Failure(message: "no archiver to pack \(archive)") }
-                    try archiver.pack(root: root, paths: paths, excludes: excludes, archive: archive,
-                                      manifest: manifest, formatName: formatName, on: executor)
+                    packed[index] = try archiver.pack(root: root, paths: paths, excludes: excludes, archive: archive,
+                                                      manifest: manifest, formatName: formatName, on: executor)
                 case .unpack(let archive, let manifest, let destination):
                     guard let archiver else { return Failure(message: "no archiver to unpack \(archive)") }
                     try archiver.unpack(archive: archive, manifest: manifest, into: destination, on: executor)

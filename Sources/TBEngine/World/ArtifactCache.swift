@@ -14,6 +14,11 @@ public protocol ArtifactCache: AnyObject {
     func store(fileAt path: String, digest: Digest) throws
     /// Remembers what `entry.key` produced; called after its outputs were stored.
     func recordAction(_ entry: ActionEntry) throws
+    /// Stores the directory output at `path`, whose tree digest is `digest`.
+    func storeTree(at path: String, digest: Digest) throws
+    /// Places the directory output `digest` at `path`, replacing the tree there whole.
+    /// Throws — placing nothing — when it or anything in it is missing or corrupt.
+    func restoreTree(_ digest: Digest, to path: String) throws
 }
 
 extension ContentStore: ArtifactCache {
@@ -23,5 +28,9 @@ extension ContentStore: ArtifactCache {
 
     public func store(fileAt path: String, digest: Digest) throws {
         _ = try store(fileAt: path, expected: digest) as Digest
+    }
+
+    public func storeTree(at path: String, digest: Digest) throws {
+        try storeTree(at: path, expected: digest)
     }
 }

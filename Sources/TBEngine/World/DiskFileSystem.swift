@@ -49,14 +49,13 @@ public final class DiskFileSystem: FileSystem, @unchecked Sendable {
     }
 
     private func walk(_ directory: String, into result: inout [String]) throws {
-        guard let dir = opendir(directory) else {
+        guard let dir = opendir(FileName.cString(directory)) else {
             throw StoreError.io(operation: "list", path: directory, errno: errno)
         }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
+            // Names are bytes (`FileName`): one that is not UTF-8 is an input like any other.
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in FileName.string(raw.prefix { $0 != 0 }) }
             if name == "." || name == ".." || name == ".tbmake" { continue }
             let path = directory == "." ? name : (directory.hasSuffix("/") ? directory + name : directory + "/" + name)
             switch Int32(entry.pointee.d_type) {
@@ -75,7 +74,7 @@ public final class DiskFileSystem: FileSystem, @unchecked Sendable {
 
     /// The whole content of the file at `path`, or nil when it cannot be opened.
     public static func readFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(FileName.cString(path), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -89,14 +88,16 @@ public final class DiskFileSystem: FileSystem, @unchecked Sendable {
         return bytes
     }
 
+    public func digest(ofTree path: String) throws -> Digest {
+        try digests.digest(ofTree: path)
+    }
+
     public func rename(_ from: String, to: String) throws {
-        if Glibc.rename(from, to) != 0 {
-            throw StoreError.io(operation: "rename \(from) to", path: to, errno: errno)
-        }
+        try FileTree.replace(to, with: from)
     }
 
     public func removeFile(_ path: String) {
-        unlink(path)
+        try? FileTree.remove(path)
     }
 
     public func createDirectory(_ path: String) throws {

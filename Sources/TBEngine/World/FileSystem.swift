@@ -11,12 +11,18 @@ public protocol FileSystem: AnyObject, Sendable {
     func forgetEarlyStats()
     /// The content digest of a regular file; may use a stat-keyed cache.
     func digest(ofFile path: String, stat: FileStat) throws -> Digest
+    /// The digest of a directory output: of every entry under it (path, type,
+    /// permission bits, a file's content, a symlink's target), symlinks not followed.
+    func digest(ofTree path: String) throws -> Digest
     /// Every regular file under `directory`, recursively, as paths starting with
     /// `directory/`, sorted. Skips tbmake's own `.tbmake` directory.
     func files(under directory: String) throws -> [String]
     /// The whole content of a small file (state files), or nil when missing.
     func read(_ path: String) -> [UInt8]?
+    /// Puts `from` in place of `to`: a file atomically; a directory (a directory output)
+    /// replaces a whole tree, so that `to` names all of the old tree or all of the new.
     func rename(_ from: String, to: String) throws
+    /// Removes a file, or a directory with everything under it; nothing when missing.
     func removeFile(_ path: String)
     /// Creates `path` and its missing parents.
     func createDirectory(_ path: String) throws

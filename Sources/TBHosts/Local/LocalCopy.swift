@@ -1,4 +1,5 @@
 import Glibc
+import TBStore
 import TBEngine
 
 /// One `put` or `get` on the local host: a copy from `source` to `destination`.
@@ -71,7 +72,7 @@ struct LocalCopy {
     /// created owner-writable and get their own permissions once filled, so read-only
     /// directories copy too.
     private func copyTree(from source: String, to destination: String, permissions: mode_t) throws {
-        guard mkdir(destination, 0o700) == 0 else { throw transferFailure(destination, errno) }
+        try makeLocalDirectory(destination)
         let entries = try localDirectoryEntries(source)
         for entry in entries {
             let from = source + "/" + entry
@@ -83,13 +84,12 @@ struct LocalCopy {
             } else if status.isRegularFile {
                 try copyFile(from: from, to: to)
             } else if status.isSymlink {
-                let target = try readLocalSymlink(from)
-                guard symlink(target, to) == 0 else { throw transferFailure(to, errno) }
+                try makeLocalSymlink(to, to: try readLocalSymlink(from))
             } else {
                 throw ExecutorError.transferFailed(path: from, reason: "cannot copy a device, socket or fifo")
             }
         }
-        guard chmod(destination, permissions) == 0 else { throw transferFailure(destination, errno) }
+        try setLocalPermissions(destination, permissions)
     }
 
     /// Streams the file at `source` into the new file `destination`, with the source's
@@ -133,26 +133,19 @@ struct LocalCopy {
 /// Removes `path` and everything under it (`rm -rf`); a symlink is removed, never
 /// followed. Directories are made writable first so read-only trees go too.
 func removeTree(_ path: String) throws {
+    let name = FileName.cString(path)
     var status = stat()
-    guard lstat(path, &status) == 0 else {
+    guard lstat(name, &status) == 0 else {
         if errno == ENOENT { return }
         throw SystemError(errno)
     }
     guard status.isDirectory else {
-        guard unlink(path) == 0 || errno == ENOENT else { throw SystemError(errno) }
+        guard unlink(name) == 0 || errno == ENOENT else { throw SystemError(errno) }
         return
     }
-    _ = chmod(path, 0o700)
-    if let directory = opendir(path) {
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(directory)
-        for name in names { try removeTree(path + "/" + name) }
+    _ = chmod(name, 0o700)
+    if let names = try? localDirectoryEntries(path) {
+        for child in names { try removeTree(path + "/" + child) }
     }
-    guard rmdir(path) == 0 || errno == ENOENT else { throw SystemError(errno) }
+    guard rmdir(name) == 0 || errno == ENOENT else { throw SystemError(errno) }
 }

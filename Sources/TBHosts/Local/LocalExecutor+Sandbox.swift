@@ -1,4 +1,5 @@
 import Glibc
+import TBStore
 import TBEngine
 
 extension LocalExecutor {
@@ -93,14 +94,14 @@ extension LocalExecutor {
 
 /// Creates `path` and its missing ancestors (`mkdir -p`).
 func makeDirectories(_ path: String) throws {
-    if mkdir(path, 0o777) == 0 { return }
+    if mkdir(FileName.cString(path), 0o777) == 0 { return }
     switch errno {
     case EEXIST:
         if case .success(let status) = fileStatus(path, followingSymlinks: true), status.isDirectory { return }
         throw SystemError(ENOTDIR)
     case ENOENT where path != "/":
         try makeDirectories(LocalPath.parent(of: path))
-        if mkdir(path, 0o777) != 0 && errno != EEXIST { throw SystemError(errno) }
+        if mkdir(FileName.cString(path), 0o777) != 0 && errno != EEXIST { throw SystemError(errno) }
     default:
         throw SystemError(errno)
     }

@@ -1,8 +1,10 @@
 import CSSH2
 import Glibc
+import TBStore
 
 /// The SFTP subsystem on one connection: owns the `LIBSSH2_SFTP*` (shut down in
-/// `deinit`) and keeps the connection alive. Used by one transfer at a time (the
+/// `deinit`) and keeps the connection alive. Paths are `FileName` strings, sent as the
+/// bytes they stand for. Used by one transfer at a time (the
 /// executor's `transfers` lock), so `lastError` is that transfer's.
 final class SFTPClient {
     let connection: SSHConnection
@@ -29,7 +31,7 @@ final class SFTPClient {
     func open(_ path: String, flags: Int32, mode: Int, directory: Bool = false) throws -> SFTPHandle {
         do {
             let handle = try connection.callHandle("opening \(path)") { _ in
-                directory ? tb_sftp_opendir(self.raw, path) : tb_sftp_open(self.raw, path, UInt(flags), mode)
+                directory ? tb_sftp_opendir(self.raw, FileName.cString(path)) : tb_sftp_open(self.raw, FileName.cString(path), UInt(flags), mode)
             }
             return SFTPHandle(client: self, raw: handle)
         } catch SSHError.library(_, _, let code, _) where code == LIBSSH2_ERROR_SFTP_PROTOCOL {
@@ -41,7 +43,7 @@ final class SFTPClient {
     func status(_ path: String, followingSymlinks: Bool) throws -> LIBSSH2_SFTP_ATTRIBUTES? {
         var attributes = LIBSSH2_SFTP_ATTRIBUTES()
         do {
-            _ = try call("stat \(path)") { tb_sftp_stat($0, path, followingSymlinks ? 1 : 0, &attributes) }
+            _ = try call("stat \(path)") { tb_sftp_stat($0, FileName.cString(path), followingSymlinks ? 1 : 0, &attributes) }
         } catch let failure as SFTPFailure where failure.status == LIBSSH2_FX_NO_SUCH_FILE {
             return nil
         }
@@ -64,7 +66,7 @@ final class SFTPClient {
             let name = buffer.prefix(n).map { UInt8(bitPattern: $0) }
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
             if RemoteFileStatus(attributes) == nil {
-                guard let asked = try status(path + "/" + String(decoding: name, as: UTF8.self), followingSymlinks: false)
+                guard let asked = try status(path + "/" + FileName.string(name), followingSymlinks: false)
                 else { continue }
                 attributes = asked
             }
@@ -75,7 +77,7 @@ final class SFTPClient {
     /// The target of the symlink at `path`, as stored.
     func readlink(_ path: String) throws -> [UInt8] {
         var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = try call("reading the symlink \(path)") { tb_sftp_readlink($0, path, &target, UInt32(target.count)) }
+        let n = try call("reading the symlink \(path)") { tb_sftp_readlink($0, FileName.cString(path), &target, UInt32(target.count)) }
         return target.prefix(Int(n)).map { UInt8(bitPattern: $0) }
     }
 }

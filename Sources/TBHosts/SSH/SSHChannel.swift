@@ -1,5 +1,6 @@
 import CSSH2
 import Glibc
+import TBStore
 
 /// One session channel on a connection, holding one of its `channelSlots` from
 /// `init` until it is released. Freed (closed if still open) in `deinit`.
@@ -26,8 +27,10 @@ final class SSHChannel {
         connection.channelSlots.signal()
     }
 
+    /// Starts `command`; file names in it (`FileName` strings) are sent as their bytes.
     func exec(_ command: String, deadline: ContinuousClock.Instant?) throws {
-        try connection.call("starting the command", deadline: deadline) { _ in tb_ssh2_channel_exec(self.raw, command) }
+        let bytes = FileName.cString(command)
+        try connection.call("starting the command", deadline: deadline) { _ in tb_ssh2_channel_exec(self.raw, bytes) }
         // No input: commands that read stdin see end-of-file, as with /dev/null.
         try connection.call("closing the command's input", deadline: deadline) { _ in libssh2_channel_send_eof(self.raw) }
     }

@@ -1,5 +1,6 @@
 import CSSH2
 import Glibc
+import TBStore
 import TBEngine
 
 /// Read-only access to files on the host over SFTP, for reading a tree where it lies (a
@@ -21,28 +22,23 @@ extension SSHExecutor {
     }
 
     /// The entries of the directory at `path`, not "." or "..", unsorted, each with its
-    /// status (lstat). A name that is not UTF-8 fails the listing.
+    /// status (lstat). Names are bytes, as `FileName` strings.
     public func remoteDirectory(_ path: String) throws(RemoteFileError) -> [(name: String, status: RemoteFileStatus)] {
         let absolute = remotePath(path)
         return try withSFTP("list", absolute) { client in
             try client.list(absolute).map { name, attributes in
-                guard let entry = String(validating: name, as: UTF8.self) else {
-                    throw RemoteFileError.failed(operation: "list", host: hostName, path: absolute, reason: "a file name is not UTF-8")
-                }
+                let entry = FileName.string(name)
                 guard let status = RemoteFileStatus(attributes) else { throw incompleteStatus(absolute + "/" + entry) }
                 return (entry, status)
             }
         }
     }
 
-    /// The target of the symlink at `path`, as stored.
+    /// The target of the symlink at `path`, as stored (bytes, as a `FileName` string).
     public func remoteSymlinkTarget(_ path: String) throws(RemoteFileError) -> String {
         let absolute = remotePath(path)
         return try withSFTP("read the symlink", absolute) { client in
-            guard let text = String(validating: try client.readlink(absolute), as: UTF8.self) else {
-                throw RemoteFileError.failed(operation: "read the symlink", host: hostName, path: absolute, reason: "its target is not UTF-8")
-            }
-            return text
+            FileName.string(try client.readlink(absolute))
         }
     }
 

@@ -1,5 +1,6 @@
 import CSSH2
 import Glibc
+import TBStore
 import TBEngine
 
 /// The file-by-file work of `put` and `get`: streaming over SFTP in 1 MiB pieces
@@ -40,7 +41,7 @@ extension SSHExecutor {
     /// for the caller to make with one shell command.
     func upload(tree source: String, to destination: String, permissions: mode_t, client: SFTPClient,
                 symlinks: inout [(target: String, path: String)]) throws {
-        _ = try naming(destination) { try client.call("creating \(destination)") { tb_sftp_mkdir($0, destination, 0o700) } }
+        _ = try naming(destination) { try client.call("creating \(destination)") { tb_sftp_mkdir($0, FileName.cString(destination), 0o700) } }
         for entry in try localDirectoryEntries(source) {
             let from = source + "/" + entry, to = destination + "/" + entry
             let status = try fileStatus(from, followingSymlinks: false)
@@ -56,7 +57,7 @@ extension SSHExecutor {
         var attributes = LIBSSH2_SFTP_ATTRIBUTES()
         attributes.flags = UInt(LIBSSH2_SFTP_ATTR_PERMISSIONS)
         attributes.permissions = UInt(permissions)
-        _ = try naming(destination) { try client.call("setting the mode of \(destination)") { tb_sftp_setstat($0, destination, &attributes) } }
+        _ = try naming(destination) { try client.call("setting the mode of \(destination)") { tb_sftp_setstat($0, FileName.cString(destination), &attributes) } }
     }
 
     func download(file source: String, to destination: String, permissions: mode_t, client: SFTPClient) throws {
@@ -86,13 +87,9 @@ extension SSHExecutor {
     }
 
     func download(tree source: String, to destination: String, permissions: mode_t, client: SFTPClient) throws {
-        guard mkdir(destination, 0o700) == 0 else {
-            throw ExecutorError.transferFailed(path: destination, reason: errnoDescription(errno))
-        }
+        try makeLocalDirectory(destination)
         for (bytes, attributes) in try naming(source, { try client.list(source) }) {
-            guard let name = String(validating: bytes, as: UTF8.self) else {
-                throw ExecutorError.transferFailed(path: source, reason: "a file name is not UTF-8")
-            }
+            let name = FileName.string(bytes)
             let from = source + "/" + name, to = destination + "/" + name
             let mode = mode_t(attributes.permissions & 0o7777)
             switch attributes.permissions & UInt(LIBSSH2_SFTP_S_IFMT) {
@@ -101,17 +98,12 @@ extension SSHExecutor {
             case UInt(LIBSSH2_SFTP_S_IFREG):
                 try download(file: from, to: to, permissions: mode, client: client)
             case UInt(LIBSSH2_SFTP_S_IFLNK):
-                let target = String(decoding: try naming(from) { try client.readlink(from) }, as: UTF8.self)
-                guard symlink(target, to) == 0 else {
-                    throw ExecutorError.transferFailed(path: to, reason: errnoDescription(errno))
-                }
+                try makeLocalSymlink(to, to: FileName.string(try naming(from) { try client.readlink(from) }))
             default:
                 continue
             }
         }
-        guard chmod(destination, permissions) == 0 else {
-            throw ExecutorError.transferFailed(path: destination, reason: errnoDescription(errno))
-        }
+        try setLocalPermissions(destination, permissions)
     }
 
     /// Runs `body`, turning what it throws into the engine's error naming `path`.

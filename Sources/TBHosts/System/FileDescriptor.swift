@@ -1,4 +1,5 @@
 import Glibc
+import TBStore
 
 /// Owns one open file descriptor and closes it in `deinit`, so no path — a throw, an
 /// early return — leaks it. `close()` releases it earlier; closing twice is harmless.
@@ -25,10 +26,11 @@ final class FileDescriptor {
         rawValue = -1
     }
 
-    /// Opens `path`; always adds O_CLOEXEC so the descriptor never leaks into a child
+    /// Opens `path` (a `FileName` string: any bytes); always adds O_CLOEXEC so the descriptor never leaks into a child
     /// spawned concurrently by another thread.
     static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) -> Result<FileDescriptor, SystemError> {
-        let fd = retryingInterrupts { Glibc.open(path, flags | O_CLOEXEC, mode) }
+        let name = FileName.cString(path)
+        let fd = retryingInterrupts { Glibc.open(name, flags | O_CLOEXEC, mode) }
         return fd >= 0 ? .success(FileDescriptor(takingOwnership: fd)) : .failure(SystemError(errno))
     }
 

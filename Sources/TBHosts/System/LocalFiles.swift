@@ -1,9 +1,11 @@
 import Glibc
+import TBStore
 import TBEngine
 
 // Local file operations shared by the local executor's copies (`LocalCopy`) and the
 // ssh executor's downloads and uploads. Failures are `ExecutorError.transferFailed`
-// naming the path.
+// naming the path. Names are bytes: paths are `FileName` strings, passed to the system
+// through `FileName.cString`.
 
 /// A hidden name beside `path`, unique in this process: `.NAME.tbmake-TAG-PID-N`.
 func siblingName(of path: String, tag: String) -> String {
@@ -12,7 +14,7 @@ func siblingName(of path: String, tag: String) -> String {
 
 /// The names in the directory at `path`, not "." or "..", sorted.
 func localDirectoryEntries(_ path: String) throws -> [String] {
-    guard let directory = opendir(path) else { throw transferFailure(path, errno) }
+    guard let directory = opendir(FileName.cString(path)) else { throw transferFailure(path, errno) }
     defer { closedir(directory) }
     var names: [String] = []
     while true {
@@ -21,9 +23,7 @@ func localDirectoryEntries(_ path: String) throws -> [String] {
             if errno != 0 { throw transferFailure(path, errno) }
             return names.sorted()
         }
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-        }
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in FileName.string(bytes.prefix { $0 != 0 }) }
         if name != "." && name != ".." { names.append(name) }
     }
 }
@@ -31,10 +31,9 @@ func localDirectoryEntries(_ path: String) throws -> [String] {
 /// The target of the symlink at `path`, as stored.
 func readLocalSymlink(_ path: String) throws -> String {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let count = readlink(path, &buffer, buffer.count - 1)
+    let count = readlink(FileName.cString(path), &buffer, buffer.count - 1)
     guard count >= 0 else { throw transferFailure(path, errno) }
-    buffer[count] = 0
-    return String(cString: buffer)
+    return FileName.string(buffer[..<count].map { UInt8(bitPattern: $0) })
 }
 
 /// Renames `temporary` over `destination`. A directory cannot be renamed over, nor can a
@@ -48,17 +47,37 @@ func replaceLocal(_ destination: String, with temporary: String, isDirectory: Bo
     case .failure: mustMoveAside = false
     }
     guard mustMoveAside else {
-        guard rename(temporary, destination) == 0 else { throw transferFailure(destination, errno) }
+        guard renameFile(temporary, destination) == 0 else { throw transferFailure(destination, errno) }
         return
     }
     let aside = siblingName(of: destination, tag: "old")
-    guard rename(destination, aside) == 0 else { throw transferFailure(destination, errno) }
-    guard rename(temporary, destination) == 0 else {
+    guard renameFile(destination, aside) == 0 else { throw transferFailure(destination, errno) }
+    guard renameFile(temporary, destination) == 0 else {
         let code = errno
-        _ = rename(aside, destination)
+        _ = renameFile(aside, destination)
         throw transferFailure(destination, code)
     }
     try? removeTree(aside)
+}
+
+/// `rename(2)` of two `FileName` paths.
+func renameFile(_ from: String, _ to: String) -> Int32 {
+    rename(FileName.cString(from), FileName.cString(to))
+}
+
+/// `mkdir(2)` of a `FileName` path, as a transfer failure naming it.
+func makeLocalDirectory(_ path: String) throws {
+    guard mkdir(FileName.cString(path), 0o700) == 0 else { throw transferFailure(path, errno) }
+}
+
+/// `symlink(2)` at the `FileName` path `path`, as a transfer failure naming it.
+func makeLocalSymlink(_ path: String, to target: String) throws {
+    guard symlink(FileName.cString(target), FileName.cString(path)) == 0 else { throw transferFailure(path, errno) }
+}
+
+/// `chmod(2)` of a `FileName` path, as a transfer failure naming it.
+func setLocalPermissions(_ path: String, _ permissions: mode_t) throws {
+    guard chmod(FileName.cString(path), permissions) == 0 else { throw transferFailure(path, errno) }
 }
 
 /// `mkdir -p`, as a transfer failure naming `path`.

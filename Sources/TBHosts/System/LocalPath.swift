@@ -1,4 +1,5 @@
 import Glibc
+import TBStore
 
 /// Lexical operations on absolute paths of the local file system. Nothing here touches
 /// the disk except `makeAbsolute` (which reads the working directory).
@@ -49,8 +50,8 @@ enum LocalPath {
 
     /// The canonical path of an existing `path` (symlinks resolved), or nil.
     static func real(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
+        guard let resolved = realpath(FileName.cString(path), nil) else { return nil }
         defer { free(resolved) }
-        return String(cString: resolved)
+        return FileName.string(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved)))
     }
 }

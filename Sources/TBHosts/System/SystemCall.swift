@@ -1,4 +1,5 @@
 import Glibc
+import TBStore
 
 /// The C library's own words for an errno value (`No such file or directory`).
 func errnoDescription(_ code: Int32) -> String {
@@ -14,10 +15,11 @@ func retryingInterrupts<T: BinaryInteger>(_ body: () -> T) -> T {
     }
 }
 
-/// `stat`/`lstat` of `path`, or the errno that prevented it.
+/// `stat`/`lstat` of `path` (a `FileName` string: any bytes), or the errno that prevented it.
 func fileStatus(_ path: String, followingSymlinks: Bool) -> Result<stat, SystemError> {
     var status = stat()
-    let rc = followingSymlinks ? stat(path, &status) : lstat(path, &status)
+    let name = FileName.cString(path)
+    let rc = followingSymlinks ? stat(name, &status) : lstat(name, &status)
     return rc == 0 ? .success(status) : .failure(SystemError(errno))
 }
 

@@ -9,12 +9,21 @@ extension Snapshot {
     /// Writes the archive of `spec`, read from `source` (the local file system unless
     /// given), to `archive` and its manifest to `manifest` (both local paths), each to a
     /// temporary file in the same directory, fsynced and renamed into place with mode 0600.
-    /// Returns the manifest written. The same tree gives the same bytes from any source.
+    /// Returns the manifest written. The same tree gives the same bytes from any source,
+    /// under any locale. Names are bytes: any name the source holds, UTF-8 or not, is
+    /// archived as it is (`FileName`).
     ///
     /// On failure (an unreadable file, a file that changes size while read, a socket, a
     /// full disk, a source that fails) nothing is left at either path that was not there
     /// before: earlier versions stay as they were and temporary files are removed.
     public static func export(_ spec: SnapshotSpec, from source: any SnapshotSource = LocalSnapshotSource(),
+                              archive: String, manifest: String) throws(SnapshotError) -> Manifest {
+        try ArchiveLocale.withUTF8 { () throws(SnapshotError) in
+            try write(spec, from: source, archive: archive, manifest: manifest)
+        }
+    }
+
+    private static func write(_ spec: SnapshotSpec, from source: any SnapshotSource,
                               archive: String, manifest: String) throws(SnapshotError) -> Manifest {
         let roots = try normalisedRoots(spec.paths)
         let sources = try collect(spec, roots: roots, from: source)

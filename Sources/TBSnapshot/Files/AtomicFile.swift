@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TBStore
 
 /// A file written under a temporary name in its final directory, mode 0600, then
 /// fsynced and renamed over `path` by `commit()`. Dropped without `commit()` (a throw on
@@ -16,17 +17,17 @@ final class AtomicFile {
 
     init(path: String) throws(SnapshotError) {
         self.path = path
-        var template = Array((path + ".tmp.XXXXXX").utf8CString)
+        var template = FileName.cString(path + ".tmp.XXXXXX")
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw .lastIO("create a temporary file for", path) }
-        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        temporaryPath = FileName.string(template.dropLast().map { UInt8(bitPattern: $0) })
         file = OpenFile(takingOwnership: fd, path: temporaryPath)
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         guard fchmod(fd, 0o600) == 0 else { throw .lastIO("chmod", temporaryPath) }
     }
 
     deinit {
-        if !committed { unlink(temporaryPath) }
+        if !committed { unlink(FileName.cString(temporaryPath)) }
     }
 
     /// Asks the kernel to start writing what was written so far to disk, without waiting
@@ -42,7 +43,7 @@ final class AtomicFile {
     /// fsync, rename over `path`, and (unless the caller will) fsync the directory.
     func commit(syncingDirectory: Bool = true) throws(SnapshotError) {
         try file.sync()
-        guard rename(temporaryPath, path) == 0 else { throw .lastIO("rename \(temporaryPath) to", path) }
+        guard rename(FileName.cString(temporaryPath), FileName.cString(path)) == 0 else { throw .lastIO("rename \(temporaryPath) to", path) }
         committed = true
         if syncingDirectory { AtomicFile.syncDirectory(directory) }
     }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TBStore
 
 /// An open file descriptor, closed in deinit. System calls retry on EINTR; failures
 /// become `SnapshotError.io` naming `path`.
@@ -26,7 +27,7 @@ final class OpenFile {
     /// `openat(2)` with `O_CLOEXEC`; `name` is used in messages.
     static func openAt(_ directory: Int32, _ path: String, _ flags: Int32, mode: mode_t = 0o600, name: String) throws(SnapshotError) -> OpenFile {
         while true {
-            let fd = Glibc.openat(directory, path, flags | O_CLOEXEC, mode)
+            let fd = Glibc.openat(directory, FileName.cString(path), flags | O_CLOEXEC, mode)
             if fd >= 0 { return OpenFile(takingOwnership: fd, path: name) }
             if errno != EINTR { throw .lastIO("open", name) }
         }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TBStore
 
 /// glibc's `renameat2` (declared only under _GNU_SOURCE, which the Glibc module does not
 /// set), looked up once with dlsym.
@@ -20,6 +21,6 @@ enum Rename {
     /// `renameat2(2)`; sets errno to ENOSYS if the C library lacks it.
     static func renameat2(_ fromDir: Int32, _ from: String, _ toDir: Int32, _ to: String, _ flags: UInt32) -> Int32 {
         guard let function else { errno = ENOSYS; return -1 }
-        return function(fromDir, from, toDir, to, flags)
+        return function(fromDir, FileName.cString(from), toDir, FileName.cString(to), flags)
     }
 }

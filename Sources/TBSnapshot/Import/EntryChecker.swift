@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TBStore
 
 /// Checks archive entries, one at a time and in archive order, against the safety rules
@@ -8,10 +13,14 @@ struct EntryChecker {
     private let expected: [String: ManifestEntry]
     private var seen: Set<String> = []
     private var symlinks: [String: String] = [:]
+    private let destination: DestinationLinks
 
-    init(manifest: Manifest, options: ImportOptions) {
+    /// `destination`: the directory the archive goes into, when it exists, whose own
+    /// symlinks outside the archive's roots a symlink of the archive must not lead through.
+    init(manifest: Manifest, options: ImportOptions, destination: OpenFile?) {
         self.manifest = manifest
         self.options = options
+        self.destination = DestinationLinks(directory: destination, roots: manifest.roots)
         var expected: [String: ManifestEntry] = [:]
         for entry in manifest.entries { expected[entry.path] = entry }
         self.expected = expected
@@ -36,8 +45,9 @@ struct EntryChecker {
         }
         if type == .symlink {
             let target = header.symlink ?? ""
-            if target.isEmpty || SymlinkResolution.escapes(link: path, target: target, symlinks: symlinks) {
-                throw .unsafeEntry(entry: path, reason: .symlinkEscapes(target: target))
+            if target.isEmpty { throw .unsafeEntry(entry: path, reason: .symlinkEscapes(target: target)) }
+            if let reason = SymlinkResolution.refusal(link: path, target: target, symlinks: symlinks, destination: destination) {
+                throw .unsafeEntry(entry: path, reason: reason)
             }
             symlinks[path] = target
         }
@@ -72,20 +82,41 @@ struct EntryChecker {
         for entry in manifest.entries where !seen.contains(entry.path) {
             throw .manifestMismatch(entry: entry.path, reason: .missingFromArchive)
         }
-        for (link, target) in symlinks.sorted(by: { EntryPath.precedes($0.key, $1.key) })
-        where SymlinkResolution.escapes(link: link, target: target, symlinks: symlinks) {
-            throw .unsafeEntry(entry: link, reason: .symlinkEscapes(target: target))
+        for (link, target) in symlinks.sorted(by: { EntryPath.precedes($0.key, $1.key) }) {
+            if let reason = SymlinkResolution.refusal(link: link, target: target, symlinks: symlinks, destination: destination) {
+                throw .unsafeEntry(entry: link, reason: reason)
+            }
         }
+    }
+}
+
+/// The symlinks already in the destination, where the archive does not replace them:
+/// outside its roots (everything under a root is replaced by the archive's tree).
+struct DestinationLinks {
+    let directory: OpenFile?
+    let roots: [String]
+
+    /// Whether `path` (relative to the destination) is outside every root and is a
+    /// symlink there now.
+    func isSymlink(_ path: String) -> Bool {
+        guard let directory, !roots.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) else { return false }
+        var st = stat()
+        return fstatat(directory.fd, FileName.cString(path), &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mode & S_IFMT == S_IFLNK
     }
 }
 
 /// Where a symlink leads, resolved inside the destination as the archive would lay it out.
 enum SymlinkResolution {
-    /// Whether following `target` from the directory holding `link` leaves the
-    /// destination: an absolute target, a `..` above the top, or any of that through the
-    /// other symlinks of the archive (`symlinks`: path → target). A loop counts as escaping.
-    static func escapes(link: String, target: String, symlinks: [String: String]) -> Bool {
-        if target.hasPrefix("/") { return true }
+    /// Why following `target` from the directory holding `link` is refused, nil if it
+    /// stays inside the destination: `.symlinkEscapes` for an absolute target, a `..`
+    /// above the top, or any of that through the other symlinks of the archive
+    /// (`symlinks`: path → target; a loop counts as escaping); `.throughDestinationSymlink`
+    /// when the way goes through a symlink the destination already holds, which the
+    /// archive does not vouch for.
+    static func refusal(link: String, target: String, symlinks: [String: String],
+                        destination: DestinationLinks) -> UnsafeEntryReason? {
+        let escapes = UnsafeEntryReason.symlinkEscapes(target: target)
+        if target.hasPrefix("/") { return escapes }
         var stack = EntryPath.components(EntryPath.parent(link) ?? "").map(String.init)
         var pending = ArraySlice(EntryPath.components(target).map(String.init))
         var hops = 0
@@ -93,18 +124,21 @@ enum SymlinkResolution {
             pending = pending.dropFirst()
             if component == "." || component.isEmpty { continue }
             if component == ".." {
-                if stack.isEmpty { return true }
+                if stack.isEmpty { return escapes }
                 stack.removeLast()
                 continue
             }
             stack.append(component)
-            if let next = symlinks[stack.joined(separator: "/")] {
+            let path = stack.joined(separator: "/")
+            if let next = symlinks[path] {
                 hops += 1
-                if hops > 40 || next.hasPrefix("/") { return true }
+                if hops > 40 || next.hasPrefix("/") { return escapes }
                 stack.removeLast()
                 pending = ArraySlice(EntryPath.components(next).map(String.init)) + pending
+            } else if destination.isSymlink(path) {
+                return .throughDestinationSymlink(target: target, link: path)
             }
         }
-        return false
+        return nil
     }
 }

@@ -24,6 +24,7 @@ extension Snapshot {
     ///
     /// Refused, with an error naming the entry: absolute paths, `..` components, symlinks
     /// leading outside the destination (absolute, climbing out, or through other links),
+    /// symlinks leading through a symlink the destination already holds outside the roots,
     /// hard links, entries below a symlink, duplicates, sockets, devices and FIFOs unless
     /// `allowDevices`, setuid/setgid bits unless `allowSetuid`. A truncated or corrupt
     /// archive, or any mismatch, fails the import: the temporary directory is removed
@@ -33,7 +34,8 @@ extension Snapshot {
                                      options: ImportOptions = ImportOptions()) throws(SnapshotError) -> Manifest {
         let manifest = try readManifest(manifestPath)
         if options.verifyFirst {
-            try scan(archive: archive, manifest: manifest, options: options, into: nil)
+            let existing = try DirectoryListing.lstat(destination) == nil ? nil : try OpenFile.open(destination, O_RDONLY | O_DIRECTORY)
+            try scan(archive: archive, manifest: manifest, options: options, destination: existing, into: nil)
         }
         var createdDestination = false
         if try DirectoryListing.lstat(destination) == nil {
@@ -45,7 +47,7 @@ extension Snapshot {
         let destinationDir = try OpenFile.open(destination, O_RDONLY | O_DIRECTORY)
         let staging = try StagingDirectory(in: destinationDir, path: destination)
         let extractor = TreeExtractor(top: staging.dir, options: options, mtime: manifest.mtime)
-        try scan(archive: archive, manifest: manifest, options: options, into: extractor)
+        try scan(archive: archive, manifest: manifest, options: options, destination: destinationDir, into: extractor)
         try extractor.finish()
         try install(manifest, from: staging, into: destinationDir, path: destination)
         success = true
@@ -60,11 +62,20 @@ extension Snapshot {
         return try Manifest.parse(text, path: path)
     }
 
-    /// Reads the archive once, checking every entry; creates each through `extractor`
+    /// Reads the archive once, checking every entry (symlinks also against the links
+    /// `destination` already holds, when it exists); creates each through `extractor`
     /// when there is one.
-    static func scan(archive: String, manifest: Manifest, options: ImportOptions, into extractor: TreeExtractor?) throws(SnapshotError) {
+    static func scan(archive: String, manifest: Manifest, options: ImportOptions, destination: OpenFile?,
+                     into extractor: TreeExtractor?) throws(SnapshotError) {
+        try ArchiveLocale.withUTF8 { () throws(SnapshotError) in
+            try scanEntries(archive: archive, manifest: manifest, options: options, destination: destination, into: extractor)
+        }
+    }
+
+    private static func scanEntries(archive: String, manifest: Manifest, options: ImportOptions, destination: OpenFile?,
+                                    into extractor: TreeExtractor?) throws(SnapshotError) {
         let reader = try LibArchiveReader.open(OpenFile.open(archive, O_RDONLY), path: archive)
-        var checker = EntryChecker(manifest: manifest, options: options)
+        var checker = EntryChecker(manifest: manifest, options: options, destination: destination)
         let hasher = OverlappedHash()
         while let header = try reader.nextHeader() {
             let entry = try checker.check(header)

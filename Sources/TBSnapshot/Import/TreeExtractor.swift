@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TBStore
 
 /// Creates checked entries under one directory (the import's temporary directory), each
 /// relative to an open directory descriptor with `O_NOFOLLOW` on every component, so no
@@ -40,14 +41,15 @@ final class TreeExtractor {
 
     /// Creates a directory, symlink, device or FIFO.
     func create(_ entry: ManifestEntry) throws(SnapshotError) {
-        let (dir, name) = try parent(of: entry.path)
+        let (dir, entryName) = try parent(of: entry.path)
+        let name = FileName.cString(entryName)
         switch entry.type {
         case .directory:
             guard mkdirat(dir.fd, name, 0o700) == 0 else { throw .lastIO("create directory", entry.path) }
             directories.append(entry)
             return
         case .symlink:
-            guard symlinkat(entry.linkTarget, dir.fd, name) == 0 else { throw .lastIO("create symlink", entry.path) }
+            guard symlinkat(FileName.cString(entry.linkTarget), dir.fd, name) == 0 else { throw .lastIO("create symlink", entry.path) }
         case .fifo:
             guard mkfifoat(dir.fd, name, 0o600) == 0 else { throw .lastIO("create FIFO", entry.path) }
         case .characterDevice, .blockDevice:
@@ -80,7 +82,7 @@ final class TreeExtractor {
         guard futimens(file.fd, &times) == 0 else { throw .lastIO("set times of", entry.path) }
     }
 
-    private func finishAttributes(dir: Int32, name: String, _ entry: ManifestEntry) throws(SnapshotError) {
+    private func finishAttributes(dir: Int32, name: [CChar], _ entry: ManifestEntry) throws(SnapshotError) {
         if options.restoreOwners, fchownat(dir, name, uid_t(entry.uid), gid_t(entry.gid), AT_SYMLINK_NOFOLLOW) != 0 {
             throw .lastIO("chown", entry.path)
         }
@@ -95,7 +97,7 @@ final class TreeExtractor {
         cursor.removeLast(cursor.count - 1)
         for entry in directories.reversed() {
             let (dir, name) = try parent(of: entry.path)
-            try finishAttributes(dir: dir.fd, name: name, entry)
+            try finishAttributes(dir: dir.fd, name: FileName.cString(name), entry)
         }
         cursor.removeLast(cursor.count - 1)
     }

@@ -1,4 +1,5 @@
 import CArchive
+import TBStore
 
 /// One `struct archive_entry` for writing, freed in deinit. Cleared and reused for every
 /// entry of an archive, so writing allocates nothing per entry.
@@ -17,10 +18,11 @@ final class LibArchiveEntry {
         return LibArchiveEntry(takingOwnership: pointer)
     }
 
-    /// Fills the entry from a manifest line and the normalised timestamp.
+    /// Fills the entry from a manifest line and the normalised timestamp. Names go in as
+    /// their bytes (see `ArchiveLocale`).
     func set(_ entry: ManifestEntry, mtime: Int64) {
         archive_entry_clear(pointer)
-        archive_entry_set_pathname_utf8(pointer, entry.path)
+        archive_entry_copy_pathname(pointer, FileName.cString(entry.path))
         archive_entry_set_mode(pointer, entry.type.archiveFileType | (entry.mode & 0o7777))
         archive_entry_set_uid(pointer, la_int64_t(entry.uid))
         archive_entry_set_gid(pointer, la_int64_t(entry.gid))
@@ -29,7 +31,7 @@ final class LibArchiveEntry {
         case .file:
             archive_entry_set_size(pointer, la_int64_t(entry.size))
         case .symlink:
-            archive_entry_set_symlink_utf8(pointer, entry.linkTarget)
+            archive_entry_copy_symlink(pointer, FileName.cString(entry.linkTarget))
             archive_entry_set_size(pointer, 0)
         case .characterDevice, .blockDevice:
             archive_entry_set_rdevmajor(pointer, dev_t(entry.deviceMajor))

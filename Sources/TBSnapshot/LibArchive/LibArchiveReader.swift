@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CArchive
+import TBStore
 
 /// A libarchive read handle (`struct archive *`) over a tar file, compressed with gzip
 /// or zstd or not at all (detected from the bytes). A compressed file is decompressed on
@@ -68,7 +74,8 @@ final class LibArchiveReader {
     }
 }
 
-/// What import needs of an archive entry's header, copied out of libarchive.
+/// What import needs of an archive entry's header, copied out of libarchive. Names are
+/// their bytes, as `FileName` strings (see `ArchiveLocale`).
 struct ArchiveHeader {
     let path: String
     let fileType: UInt32
@@ -82,21 +89,22 @@ struct ArchiveHeader {
     let deviceMinor: UInt32
 
     init(_ entry: OpaquePointer) {
-        path = ArchiveHeader.string(archive_entry_pathname_utf8(entry) ?? archive_entry_pathname(entry))
+        path = ArchiveHeader.string(archive_entry_pathname(entry)) ?? ""
         let fullMode = UInt32(archive_entry_mode(entry))
         fileType = UInt32(archive_entry_filetype(entry)) & ArchiveFileType.mask
         mode = fullMode & 0o7777
         uid = Int64(archive_entry_uid(entry))
         gid = Int64(archive_entry_gid(entry))
         size = archive_entry_size_is_set(entry) != 0 ? Int64(archive_entry_size(entry)) : 0
-        symlink = (archive_entry_symlink_utf8(entry) ?? archive_entry_symlink(entry)).map { String(cString: $0) }
-        hardlink = (archive_entry_hardlink_utf8(entry) ?? archive_entry_hardlink(entry)).map { String(cString: $0) }
+        symlink = ArchiveHeader.string(archive_entry_symlink(entry))
+        hardlink = ArchiveHeader.string(archive_entry_hardlink(entry))
         deviceMajor = UInt32(archive_entry_rdevmajor(entry))
         deviceMinor = UInt32(archive_entry_rdevminor(entry))
     }
 
-    private static func string(_ pointer: UnsafePointer<CChar>?) -> String {
-        pointer.map { String(cString: $0) } ?? ""
+    private static func string(_ pointer: UnsafePointer<CChar>?) -> String? {
+        guard let pointer else { return nil }
+        return FileName.string(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)))
     }
 
     /// The manifest type this header holds, nil for a hard link or a socket.

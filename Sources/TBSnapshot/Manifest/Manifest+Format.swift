@@ -15,8 +15,10 @@ import TBStore
 /// `type` is file, dir, symlink, char, block or fifo; `mode` four octal digits (setuid,
 /// setgid and sticky included); `size` the content size (0 but for files); `sha256` 64
 /// lowercase hex digits for files, `-` otherwise; `extra` the symlink target, `major,minor`
-/// for devices, `-` otherwise. In `path` and `extra`, '%', control characters and DEL are
-/// written `%XX`, and a value that is exactly `-` is written `%2D`. The `end` line makes a
+/// for devices, `-` otherwise. Names are bytes: in `path` and `extra`, '%', control
+/// characters, DEL and every byte that is not part of valid UTF-8 (a Latin-1 name) are
+/// written `%XX`, and a value that is exactly `-` is written `%2D`; so the manifest is
+/// UTF-8 text and each line names exactly one byte string. The `end` line makes a
 /// truncated manifest detectable.
 extension Manifest {
     public static let signature = "tbmake snapshot manifest 1"
@@ -131,24 +133,31 @@ extension Manifest {
     }
 }
 
+/// `value` (a `FileName` string) as a manifest field.
 private func escape(_ value: String) -> String {
     if value == "-" { return "%2D" }
-    var needs = false
-    for byte in value.utf8 where byte < 0x20 || byte == 0x7f || byte == UInt8(ascii: "%") { needs = true; break }
-    if !needs { return value }
-    var out: [UInt8] = []
+    // 0xF4 leads the UTF-8 of the scalars standing for bytes that are not UTF-8.
+    let special = { (byte: UInt8) in byte < 0x20 || byte == 0x7f || byte == UInt8(ascii: "%") || byte == 0xF4 }
+    guard value.utf8.contains(where: special) else { return value }
+    var out = ""
     let hex = Array("0123456789ABCDEF".utf8)
-    for byte in value.utf8 {
-        if byte < 0x20 || byte == 0x7f || byte == UInt8(ascii: "%") {
-            out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+    func append(byte: UInt8) {
+        out.unicodeScalars.append(contentsOf: [Unicode.Scalar(UInt8(ascii: "%")), Unicode.Scalar(hex[Int(byte >> 4)]), Unicode.Scalar(hex[Int(byte & 15)])])
+    }
+    for scalar in value.unicodeScalars {
+        if FileName.isRawByte(scalar) {
+            append(byte: FileName.bytes(String(scalar))[0])
+        } else if scalar.value < 0x20 || scalar.value == 0x7f || scalar == "%" {
+            append(byte: UInt8(scalar.value))
         } else {
-            out.append(byte)
+            out.unicodeScalars.append(scalar)
         }
     }
-    return String(decoding: out, as: UTF8.self)
+    return out
 }
 
-/// Undoes `escape`; nil for a malformed `%` sequence or bytes that are not UTF-8.
+/// Undoes `escape`: the `FileName` string of the bytes written; nil for a malformed `%`
+/// sequence.
 private func unescape(_ value: Substring) -> String? {
     guard value.utf8.contains(UInt8(ascii: "%")) else { return String(value) }
     var out: [UInt8] = []
@@ -169,5 +178,5 @@ private func unescape(_ value: Substring) -> String? {
             out.append(b)
         }
     }
-    return String(validating: out, as: UTF8.self)
+    return FileName.string(out)
 }

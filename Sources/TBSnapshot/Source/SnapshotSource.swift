@@ -13,8 +13,8 @@ public protocol SnapshotSource: AnyObject {
     func status(_ path: String) throws(SnapshotError) -> SourceStatus?
 
     /// The entries of the directory at `path`, not "." or "..", in any order, each with
-    /// its `status` (entries that vanish while listed are left out). A name that is not
-    /// UTF-8 throws `SnapshotError.unsupportedName`.
+    /// its `status` (entries that vanish while listed are left out). Names are bytes, as
+    /// `FileName` strings: one that is not UTF-8 is archived as it is.
     func entries(_ path: String) throws(SnapshotError) -> [(name: String, status: SourceStatus)]
 
     /// The target of the symlink at `path`, as stored.

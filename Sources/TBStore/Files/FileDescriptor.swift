@@ -21,7 +21,7 @@ final class FileDescriptor {
     /// `open(2)` with `O_CLOEXEC` added.
     static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(StoreError) -> FileDescriptor {
         while true {
-            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+            let fd = Glibc.open(FileName.cString(path), flags | O_CLOEXEC, mode)
             if fd >= 0 { return FileDescriptor(takingOwnership: fd, path: path) }
             if errno != EINTR { throw .lastIO("open", path) }
         }

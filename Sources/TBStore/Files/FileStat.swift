@@ -60,8 +60,8 @@ public struct FileStat: Equatable, Sendable {
 }
 
 // At file scope, where `stat` and `lstat` name the functions and not FileStat's methods.
-private func statFollowing(_ path: String, _ st: inout Glibc.stat) -> Int32 { stat(path, &st) }
-private func statNotFollowing(_ path: String, _ st: inout Glibc.stat) -> Int32 { lstat(path, &st) }
+private func statFollowing(_ path: String, _ st: inout Glibc.stat) -> Int32 { stat(FileName.cString(path), &st) }
+private func statNotFollowing(_ path: String, _ st: inout Glibc.stat) -> Int32 { lstat(FileName.cString(path), &st) }
 
 /// Wall-clock time (`CLOCK_REALTIME`) in nanoseconds since the epoch: the clock file
 /// timestamps are taken from.

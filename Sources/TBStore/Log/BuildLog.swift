@@ -29,6 +29,12 @@ public final class BuildLog {
 
     /// The last trace of each target, by target name.
     public internal(set) var traces: [String: TraceRecord]
+    /// Every live trace, by `TraceRecord.slot`: a target has one per set of outputs,
+    /// state file and host it named (the last trace is among them).
+    public internal(set) var slotTraces: [String: TraceRecord]
+    /// How many traces of one target compaction keeps, the most recent first: older
+    /// slots (outputs named after a date, say) then simply rerun.
+    static let slotsKeptPerTarget = 16
     /// The last digest-cache entry of each file, by path.
     public internal(set) var fileDigests: [String: DigestCacheEntry]
 
@@ -42,6 +48,7 @@ public final class BuildLog {
         self.path = directory + "/" + BuildLog.fileName
         self.readOnly = readOnly
         traces = [:]
+        slotTraces = [:]
         fileDigests = [:]
     }
 
@@ -88,14 +95,15 @@ public final class BuildLog {
         return log
     }
 
-    /// Records `trace` as the target's last successful run. Once this returns, the record
-    /// survives a kill of the process (it is in the kernel); `close()` makes it survive a
-    /// power cut.
+    /// Records `trace` as the target's last successful run, and as the trace of its slot.
+    /// Once this returns, the record survives a kill of the process (it is in the kernel);
+    /// `close()` makes it survive a power cut.
     public func append(_ trace: TraceRecord) throws(StoreError) {
         var writer = LogWriter()
         BuildLog.encode(trace, into: &writer)
         try write(writer.bytes, records: 1)
         traces[trace.target] = trace
+        slotTraces[trace.slot] = trace
     }
 
     /// Records digest-cache entries, all with one write.
@@ -107,7 +115,7 @@ public final class BuildLog {
         for (path, entry) in entries { fileDigests[path] = entry }
     }
 
-    /// Forgets the trace of `target` (appends a tombstone), so that it runs next time.
+    /// Forgets every trace of `target` (appends a tombstone), so that it runs next time.
     /// Does nothing if there is no trace.
     public func remove(target: String) throws(StoreError) {
         guard traces[target] != nil else { return }
@@ -115,6 +123,7 @@ public final class BuildLog {
         BuildLog.encodeTombstone(target: target, into: &writer)
         try write(writer.bytes, records: 1)
         traces[target] = nil
+        slotTraces = slotTraces.filter { $0.value.target != target }
     }
 
     /// Flushes the log to disk and, if it holds more than 1,000 records of which fewer
@@ -130,14 +139,32 @@ public final class BuildLog {
 
     /// True when dead records outnumber live ones three to one in a sizeable file.
     var needsCompaction: Bool {
-        recordCount > 1000 && recordCount > 3 * (traces.count + fileDigests.count)
+        recordCount > 1000 && recordCount > 3 * (slotTraces.count + fileDigests.count)
     }
 
-    /// Rewrites the file with only the live records, atomically.
+    /// Rewrites the file with only the live records, atomically: each target's earlier
+    /// slots (at most `slotsKeptPerTarget` in all), then its last trace, so that loading
+    /// finds the last one last.
     func compact() throws(StoreError) {
         var writer = LogWriter()
         writer.bytes.append(contentsOf: (BuildLog.signature + "\n").utf8)
-        for target in traces.keys.sorted() { BuildLog.encode(traces[target]!, into: &writer) }
+        var earlier: [String: [TraceRecord]] = [:]
+        for (slot, trace) in slotTraces where traces[trace.target]?.slot != slot {
+            earlier[trace.target, default: []].append(trace)
+        }
+        var kept: [String: TraceRecord] = [:]
+        for target in traces.keys.sorted() {
+            let last = traces[target]!
+            let recent = (earlier[target] ?? [])
+                .sorted { ($0.finishedAtMs, $0.slot) > ($1.finishedAtMs, $1.slot) }
+                .prefix(BuildLog.slotsKeptPerTarget - 1)
+            for trace in recent.reversed() {
+                BuildLog.encode(trace, into: &writer)
+                kept[trace.slot] = trace
+            }
+            BuildLog.encode(last, into: &writer)
+            kept[last.slot] = last
+        }
         for path in fileDigests.keys.sorted() { BuildLog.encode(path: path, entry: fileDigests[path]!, into: &writer) }
         // Unlinked whatever happens (after the rename it names nothing).
         let temporary = TemporaryName.reserve(in: directory, prefix: BuildLog.fileName + ".tmp-")
@@ -146,7 +173,8 @@ public final class BuildLog {
         try file.sync()
         try FileSystem.rename(temporary.path, to: path)
         try FileSystem.syncDirectory(directory)
-        recordCount = traces.count + fileDigests.count
+        slotTraces = kept
+        recordCount = slotTraces.count + fileDigests.count
     }
 
     private func write(_ bytes: [UInt8], records: Int) throws(StoreError) {

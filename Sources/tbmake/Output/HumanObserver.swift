@@ -1,8 +1,11 @@
 import TBEngine
+import TBStore
 
 /// Progress for people: a ninja-style status line on a terminal (`[3/12] dev-rpm`),
 /// plain lines otherwise; reasons under `-n` and `--explain`; a failed target's error,
-/// last output lines and log path.
+/// last output lines and log path. Failures, warnings and output lines hold names and
+/// words tbmake did not write (archive entries, file names, hosts, remote output): they
+/// are shown `printable`, one line each.
 final class HumanObserver: BuildObserver {
     let dryRun: Bool
     let explain: Bool
@@ -27,28 +30,28 @@ final class HumanObserver: BuildObserver {
         if dryRun {
             let action = decision.action == .run ? "run " : decision.action == .restore ? "restore" : "skip"
             let padded = target + String(repeating: " ", count: max(0, nameWidth - target.count))
-            Terminal.out("\(action.padding(7)) \(padded)  \(decision.reason)\n")
+            Terminal.out("\(action.padding(7)) \(padded)  \(printable("\(decision.reason)"))\n")
         } else if explain && decision.action != .skip {
             clearStatus()
-            Terminal.out("tbmake: explain \(target): \(decision.reason)\n")
+            Terminal.out("tbmake: explain \(target): \(printable("\(decision.reason)"))\n")
         }
         if !dryRun && decision.action == .restore {
             clearStatus()
             Terminal.out("restored \(target) from the cache\n")
         } else if decision.reason.isBlockedByDependency {
             clearStatus()
-            Terminal.out("tbmake: \(target) not run: \(decision.reason)\n")
+            Terminal.out("tbmake: \(target) not run: \(printable("\(decision.reason)"))\n")
         }
     }
 
     func waiting(_ target: String, _ message: String) {
         clearStatus()
-        Terminal.out("tbmake: \(target): \(message)\n")
+        Terminal.out("tbmake: \(target): \(printable(message))\n")
     }
 
     func warning(_ message: String) {
         clearStatus()
-        Terminal.err("tbmake: warning: \(message)\n")
+        Terminal.err("tbmake: warning: \(printable(message))\n")
     }
 
     func started(_ target: String, started: Int, total: Int) {
@@ -69,8 +72,8 @@ final class HumanObserver: BuildObserver {
         }
         guard result.status == .failed else { return }
         clearStatus()
-        var text = "tbmake: \(target) failed: \(result.failure ?? "unknown error")\n"
-        for line in result.tail { text += "  | \(line)\n" }
+        var text = "tbmake: \(target) failed: \(printable(result.failure ?? "unknown error"))\n"
+        for line in result.tail { text += "  | \(printable(line))\n" }
         if let log = result.logPath { text += "  log: \(log)\n" }
         Terminal.err(text)
     }
