@@ -15,7 +15,7 @@ enum Inventory {
     static func load(path: String, writtenAt location: SourceLocation?) throws -> [String: [String: String]] {
         guard let bytes = DiskFileSystem.readFile(path) else {
             let reason = String(cString: strerror(errno))
-            let message = "cannot read inventory \(DisplayName.escaped(path)): \(reason)"
+            let message = "cannot read inventory \(path): \(reason)"
             throw Invocation.Stop(message: location.map { "\($0): \(message)" } ?? message, exitStatus: 2)
         }
         let entries: [[String: [String: String]]]

@@ -235,7 +235,7 @@ struct Invocation {
         if !named.isEmpty {
             for name in named where targetfile.targetIndex[name] == nil
                 && BuildGraph.instanceBase(of: name, in: targetfile) == nil {
-                throw Stop(message: "no target named '\(DisplayName.escaped(name))' in \(command.file) (see tbmake --list)", exitStatus: 2)
+                throw Stop(message: "no target named '\(name)' in \(command.file) (see tbmake --list)", exitStatus: 2)
             }
             return named
         }

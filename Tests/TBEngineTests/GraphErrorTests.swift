@@ -225,14 +225,15 @@ final class GraphErrorTests: XCTestCase {
                        "Targetfile:5:14: '$(dep.address)' reads the state file of 'dep', which declares no state")
     }
 
-    /// A target named in a message cannot break it into two lines.
-    func testAMissingNameWithANewlineIsOneLine() throws {
+    /// A name from outside quoted in a Targetfile error cannot break it into two lines
+    /// nor drive the terminal.
+    func testAMissingFileWithControlCharactersIsOneLine() throws {
         let bed = Testbed("""
-            a:
+            a: $(x)
                 run true
             """)
-        XCTAssertThrowsError(try bed.build("no\nsuch")) { error in
-            XCTAssertEqual("\(error)", "no target named 'no\\nsuch'")
+        XCTAssertThrowsError(try bed.build(["a"], overrides: ["x": "no\rsuch\u{1b}7"])) { error in
+            XCTAssertEqual("\(error)", "Targetfile:1:4: no such file or target 'no\\rsuch\\e7'")
         }
     }
 

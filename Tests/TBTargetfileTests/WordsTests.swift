@@ -38,9 +38,4 @@ final class WordsTests: XCTestCase {
         XCTAssertEqual(Words.unescape("vm\\ images/a\\b"), "vm images/a\\b")
         XCTAssertEqual(Words.unescape("plain"), "plain")
     }
-
-    func testDisplayNameEscapesControlCharacters() {
-        XCTAssertEqual(DisplayName.escaped("no\nsuch\u{1b}[2J\t\r\u{7f}\u{01}é"), "no\\nsuch\\e[2J\\t\\r\\x7F\\x01é")
-        XCTAssertEqual(DisplayName.escaped("plain é"), "plain é")
-    }
 }

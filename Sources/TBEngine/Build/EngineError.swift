@@ -10,7 +10,7 @@ public enum EngineError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unknownTarget(let name): return "no target named '\(DisplayName.escaped(name))'"
+        case .unknownTarget(let name): return "no target named '\(name)'"
         case .store(let error): return error.description
         }
     }

@@ -129,11 +129,11 @@ public final class BuildGraph {
                     if glob.matches(relative), let stat = fileSystem.stat(relative) { inputs[relative] = stat }
                 }
             }
-            if inputs.isEmpty { throw TargetfileError(location, "'\(DisplayName.escaped(word))' matches no file") }
+            if inputs.isEmpty { throw TargetfileError(location, "'\(word)' matches no file") }
             return inputs
         }
         guard let stat = fileSystem.stat(word) else {
-            throw TargetfileError(location, "no such file or target '\(DisplayName.escaped(word))'")
+            throw TargetfileError(location, "no such file or target '\(word)'")
         }
         if stat.isDirectory {
             for path in try fileSystem.files(under: word) {
