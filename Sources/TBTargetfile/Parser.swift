@@ -120,7 +120,9 @@ struct Parser {
         }
     }
 
-    /// Blank-separated templates of `text` from byte offset `from`.
+    /// Blank-separated templates of `text` from byte offset `from`. A blank after a
+    /// backslash is part of its word (`vm\ images`); the backslash stays in the template,
+    /// for `Words` to take away once the word is expanded.
     static func words(_ text: Substring, from: Int, at loc: SourceLocation) throws(TargetfileError) -> [Template] {
         var result: [Template] = []
         let utf8 = text.utf8
@@ -131,7 +133,11 @@ struct Parser {
             if i >= utf8.endIndex { break }
             var j = i
             var length = 0
-            while j < utf8.endIndex && utf8[j] != 0x20 && utf8[j] != 0x09 { j = utf8.index(after: j); length += 1 }
+            var escaped = false
+            while j < utf8.endIndex && (escaped || (utf8[j] != 0x20 && utf8[j] != 0x09)) {
+                escaped = !escaped && utf8[j] == UInt8(ascii: "\\")
+                j = utf8.index(after: j); length += 1
+            }
             result.append(try Template.parse(text[i..<j], at: loc.advanced(by: offset)))
             i = j
             offset += length

@@ -61,7 +61,7 @@ public struct Targetfile: Sendable {
             throw TargetfileError(SourceLocation(file: path, line: 1, column: 1), "no such Targetfile")
         }
         var loader = Loader(readFile: readFile)
-        try loader.load(source: source, path: path, includedFrom: [])
+        try loader.load(source: source, path: path)
         return try loader.finish(path: path)
     }
 

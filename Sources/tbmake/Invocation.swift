@@ -216,13 +216,10 @@ struct Invocation {
     /// `--inventory FILE`, else the Targetfile's `inventory PATH`, else none.
     private func loadInventory(_ targetfile: Targetfile, _ overrides: [String: String],
                                _ environment: [String: String]) throws -> [String: [String: String]] {
-        let path: String
-        if let given = command.inventory { path = given } else if let template = targetfile.inventory {
-            path = try BuildGraph.expandTopLevel(template, of: targetfile, overrides: overrides, environment: environment)
-        } else {
-            return [:]
-        }
-        return try Inventory.load(path: path)
+        if let given = command.inventory { return try Inventory.load(path: given, writtenAt: nil) }
+        guard let template = targetfile.inventory else { return [:] }
+        let path = try BuildGraph.expandTopLevel(template, of: targetfile, overrides: overrides, environment: environment)
+        return try Inventory.load(path: path, writtenAt: template.location)
     }
 
     /// The Targetfile's `lock PATH` expanded (a Targetfile error before anything is written).

@@ -210,7 +210,7 @@ extension Build {
         scope.parameters = node.spec.parameters
         for (name, value) in executor.variables { scope.locals[name] = value }
         scope.locals["target"] = node.name
-        if !outs.isEmpty { scope.locals["out"] = outs.joined(separator: " ") }
+        if !outs.isEmpty { scope.locals["out"] = Words.join(outs) }
         if let state { scope.locals["state"] = state }
         scope.member = { [unowned self] target, member, location in
             guard let d = node.dependencies.first(where: { self.graph.nodes[$0].name == target }) else { return nil }
@@ -230,8 +230,8 @@ extension Build {
         for step in spec.steps {
             switch step.action {
             case .run(let t): steps.append(.run(try ShellSplice.expand(t, in: &scope)))
-            case .put(let f, let t): steps.append(.put(from: try scope.expand(f), to: try scope.expand(t)))
-            case .get(let f, let t): steps.append(.get(from: try scope.expand(f), to: try scope.expand(t)))
+            case .put(let f, let t): steps.append(.put(from: try path(f, in: &scope), to: try path(t, in: &scope)))
+            case .get(let f, let t): steps.append(.get(from: try path(f, in: &scope), to: try path(t, in: &scope)))
             case .pack(let root, let paths, let to):
                 let files = try words(to, in: &scope)
                 guard files.count == 2 else {
@@ -257,11 +257,12 @@ extension Build {
 
     /// Templates expanded and split at blanks: `$(out)` may stand for several names.
     private func words(_ templates: [Template], in scope: inout Scope) throws -> [String] {
-        var result: [String] = []
-        for template in templates {
-            result += try scope.expand(template).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        }
-        return result
+        try templates.flatMap { try scope.expandWords($0) }
+    }
+
+    /// One path (`put`, `get`): expanded, `\ ` read as a blank.
+    private func path(_ template: Template, in scope: inout Scope) throws -> String {
+        Words.unescape(try scope.expand(template))
     }
 
     /// `$(DEP.out)`, `$(DEP.state)`, `$(DEP.KEY)` of dependency node `d`.
@@ -270,7 +271,7 @@ extension Build {
         switch member {
         case "out":
             guard !dep.outs.isEmpty else { throw TargetfileError(location, "'\(dep.name)' declares no out") }
-            return dep.outs.joined(separator: " ")
+            return Words.join(dep.outs)
         case "state":
             guard let state = dep.state else { throw TargetfileError(location, "'\(dep.name)' declares no state") }
             return state
