@@ -24,7 +24,7 @@ final class TargetfileErrorTests: XCTestCase {
                 rn  echo typo
 
             """, arguments: ["a"],
-            message: "Targetfile:3:5: unknown keyword 'rn' (expected host, out, state, always, nocache, timeout, retry, env, run, put, get, pack, unpack, exclude, use, foreach, parallel, steps, wait)")
+            message: "Targetfile:3:5: unknown keyword 'rn' (expected host, out, state, always, nocache, timeout, retry, env, run, put, get, pack, unpack, exclude, use, foreach, parallel, pool, steps, wait)")
     }
 
     func testUndefinedVariableInRunLine() throws {
