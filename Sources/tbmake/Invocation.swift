@@ -92,6 +92,7 @@ struct Invocation {
         if command.question { observer = SilentObserver() } else if let jsonObserver { observer = jsonObserver } else { observer = human }
         let begin = ContinuousClock.now
         let cache = try openCache()
+        cache.onWarning { observer.warning($0) }
         let cacheBound = try CacheSettings.maxSize(option: command.cacheMaxSize)
         let build = Build(graph: graph, options: options, store: log, fileSystem: fileSystem, observer: observer,
                           cache: cache, archiver: SnapshotArchiver(), executorFor: hosts.executor(for:))
