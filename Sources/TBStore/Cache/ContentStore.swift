@@ -40,15 +40,26 @@ import Darwin
 /// size); it does not catch a write followed by deliberately resetting the mtime, nor
 /// bit rot under an unchanged stat: `verify()` rehashes everything for that.
 ///
+/// **Anything but a regular file** under an object's name (a FIFO, socket, device,
+/// directory or symlink) is corrupt: it is never opened in a way that could block or
+/// follow it, and is removed (`notAnObject`). FIFOs in place of the other files of the
+/// cache (action entries, records, `runs.log`, VERSION) never block either.
+///
+/// **Trust.** Action entries and the verification record are used only if nobody but
+/// the cache's owner (or its group, when the cache directory is setgid) could have
+/// written them (`CacheTrust`); a refusal is warned once (`onWarning`). An object the
+/// cache cannot vouch for is rehashed as it is copied, never linked.
+///
 /// **Restoring** (`restore`) places an object with, in order of preference:
-/// 1. a hard link, when the requested permissions equal the object's (0444 or 0555) and
+/// 1. a reflink (`ioctl(FICLONE)`, btrfs/XFS): copy-on-write, an edit never reaches the
+///    object;
+/// 2. a hard link, when the requested permissions equal the object's (0444 or 0555) and
 ///    the destination is on the cache's file system: no data is read or written. The
 ///    restored file shares the object's inode; being read-only it cannot be edited by
-///    accident, and if it is edited anyway (by root, or after a chmod) the object's mtime
-///    changes, so the next restore or store rehashes it, finds it corrupt and removes
-///    it: a modification is detected, never propagated;
-/// 2. a reflink (`ioctl(FICLONE)`, btrfs/XFS): copy-on-write, an edit never reaches the
-///    object;
+///    accident (and the engine removes such an output before its recipe runs), and if it
+///    is edited anyway (by root, or after a chmod) the object's mtime changes, so the
+///    next restore or store rehashes it, finds it corrupt and removes it: a modification
+///    is detected, never propagated;
 /// 3. a streamed copy (`sendfile(2)`, or `read`/`write` through a 1 MiB buffer).
 /// The file is made under a temporary name in the destination directory, then renamed
 /// over `path`, so readers see the old file or the whole new one. Restored files are not
