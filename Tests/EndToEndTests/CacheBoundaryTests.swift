@@ -179,31 +179,32 @@ final class CacheBoundaryTests: XCTestCase {
         return (project, try tbmake(project, "--json", "a"))
     }
 
-    private func refusal(_ project: Project, _ path: String, _ problem: String) -> String {
-        "not trusting cache metadata that another user may have written: \(path) is \(problem); "
-            + "its action entries and verification records are ignored (see \"Sharing a cache\" in the README)"
+    /// After `tamper` on the action entries, the revert runs `a` instead of restoring it,
+    /// with one warning naming the entry of the reverted key and `problem`.
+    private func assertRefused(_ tamper: String, _ problem: String,
+                               file: StaticString = #filePath, line: UInt = #line) throws {
+        let (project, result) = try revertWithActionEntries(tamper)
+        XCTAssertEqual(result.status, 0, "\(result)", file: file, line: line)
+        XCTAssertEqual(result.decisions(), ["a": "run: input in.c changed"], file: file, line: line)
+        let warnings = result.events().filter { $0["event"] as? String == "warning" }.compactMap { $0["message"] as? String }
+        let entry = try actionEntries(project).first { entry in
+            (try? project.read(entry).contains(try project.sha256(file: "a.o"))) == true
+        }
+        let path = try XCTUnwrap(entry, "the reverted key's entry", file: file, line: line)
+        XCTAssertEqual(warnings, ["not trusting cache metadata that another user may have written: \(path) is \(problem); "
+                                  + "its action entries and verification records are ignored (see \"Sharing a cache\" in the README)"],
+                       file: file, line: line)
+        XCTAssertEqual(try counter(project), 3, file: file, line: line)
+        XCTAssertEqual(try project.read("a.o"), "INT MAIN;\n", file: file, line: line)
     }
 
     func testWorldWritableActionEntryIsRefusedWithAWarningAndTheTargetRuns() throws {
-        let (project, result) = try revertWithActionEntries("chmod 666")
-        XCTAssertEqual(result.status, 0, "\(result)")
-        XCTAssertEqual(result.decisions(), ["a": "run: input in.c changed"])
-        let warnings = result.events().filter { $0["event"] as? String == "warning" }.compactMap { $0["message"] as? String }
-        let path = try XCTUnwrap(warnings.first.flatMap { $0.split(separator: " ").first { $0.hasPrefix("cache/actions/") } })
-        XCTAssertEqual(warnings, [refusal(project, String(path), "writable by every user (mode 666)")])
-        XCTAssertEqual(try counter(project), 3)
-        XCTAssertEqual(try project.read("a.o"), "INT MAIN;\n")
+        try assertRefused("chmod 666", "writable by every user (mode 666)")
     }
 
     func testActionEntryOwnedByAnotherUserIsRefusedWithAWarningAndTheTargetRuns() throws {
         try XCTSkipIf(geteuid() != 0, "giving a file to another user needs root")
-        let (project, result) = try revertWithActionEntries("chown 65534")
-        XCTAssertEqual(result.status, 0, "\(result)")
-        XCTAssertEqual(result.decisions(), ["a": "run: input in.c changed"])
-        let warnings = result.events().filter { $0["event"] as? String == "warning" }.compactMap { $0["message"] as? String }
-        let path = try XCTUnwrap(warnings.first.flatMap { $0.split(separator: " ").first { $0.hasPrefix("cache/actions/") } })
-        XCTAssertEqual(warnings, [refusal(project, String(path), "owned by uid 65534, not by the cache's owner (uid 0)")])
-        XCTAssertEqual(try counter(project), 3)
+        try assertRefused("chown 65534", "owned by uid 65534, not by the cache's owner (uid 0)")
     }
 
     func testUntamperedActionEntriesRestore() throws {
