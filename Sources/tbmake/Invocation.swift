@@ -113,6 +113,7 @@ struct Invocation {
         if command.question { observer = SilentObserver() } else if let jsonObserver { observer = jsonObserver } else { observer = human }
         let begin = ContinuousClock.now
         let cache = setup.cache
+        cache.onWarning { observer.warning($0) }
         let build = Build(graph: graph, options: options, store: log, fileSystem: fileSystem, observer: observer,
                           cache: cache, archiver: SnapshotArchiver(), executorFor: hosts.executor(for:))
         // Freed by the process's exit: tearing down a graph of 10,000 targets object by
