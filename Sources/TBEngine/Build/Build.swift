@@ -61,8 +61,9 @@ public final class Build {
     var runningInGroup: [String: Int] = [:]
     /// Recipes running now that count against `-j` (see `countsAgainstJobs`).
     var runningLocally = 0
-    /// Jobs on worker threads: recipes and host jobs.
+    /// Jobs on worker threads: recipes and host jobs; and recipes alone.
     var inFlight = 0
+    var recipesInFlight = 0
     /// Targets ready to run that wait for a `-j` slot, and for their fan-out's `parallel`.
     var waitingForJobs = FIFO<(Int, PreparedRun)>()
     var waitingInGroup: [String: FIFO<(Int, PreparedRun)>] = [:]
@@ -113,11 +114,14 @@ public final class Build {
                     ready.push(contentsOf: release(index))
                 }
             }
-            if inFlight == 0 { break }
+            // Once the run stopped, host jobs (a long `wait`) of targets that will not run
+            // are not waited for.
+            if inFlight == 0 || (stopping && finishingGroups.isEmpty && recipesInFlight == 0) { break }
             let event = events.pop()
             inFlight -= 1
             switch event {
             case .recipe(let completion):
+                recipesInFlight -= 1
                 let node = graph.nodes[completion.index]
                 if countsAgainstJobs(node) { runningLocally -= 1 }
                 try finish(completion)
@@ -186,6 +190,7 @@ public final class Build {
             if countsAgainstJobs(node) { runningLocally += 1 }
             if let pool = node.spec.pool { runningInPool[pool, default: 0] += 1 }
             inFlight += 1
+            recipesInFlight += 1
             start(index, prepared, into: events)
         }
     }
