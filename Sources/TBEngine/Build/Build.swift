@@ -25,6 +25,8 @@ public final class Build {
     enum Event {
         case recipe(Completion)
         case host(HostEvent)
+        /// The large inputs of a node were hashed (`Build+HashJobs`).
+        case hashed(index: Int)
     }
 
     /// What the run knows of each node, by node index.
@@ -48,6 +50,8 @@ public final class Build {
     var hostWaiters: [String: [Int]] = [:]
     /// Nodes whose `wait` is over: their host answered in this run.
     var waited: Set<Int> = []
+    /// Nodes whose large inputs a hash job read.
+    var hashed: Set<Int> = []
     var startedCount = 0
     /// Set once a recipe has started or an output was restored: from then on files may
     /// differ from the stats taken at start-up (see `filesMayChange()`).
@@ -108,6 +112,9 @@ public final class Build {
                 if stopping && !mayFinish(index) { continue }   // left undecided: the run stopped
                 if let job = hostWork(for: index) {
                     if startHostJob(job, for: index, into: events) { inFlight += 1 }
+                } else if let files = hashWork(for: index) {
+                    startHashJob(files, for: index, into: events)
+                    inFlight += 1
                 } else if let prepared = try decide(index) {
                     offer(index, prepared, events)
                 } else {
@@ -142,6 +149,8 @@ public final class Build {
             case .host(let hostEvent):
                 if case .waiting = hostEvent { inFlight += 1 }  // the job goes on
                 ready.push(contentsOf: settle(hostEvent))
+            case .hashed(let index):
+                ready.push(index)
             }
         }
         // Targets that were ready to run when the run stopped.
