@@ -1,5 +1,5 @@
 /// Where to connect: `user@address:port`.
-public struct SSHDestination: Equatable, Sendable, CustomStringConvertible {
+public struct SSHDestination: Hashable, Sendable, CustomStringConvertible {
     public var user: String
     /// A host name or an IP address, resolved with getaddrinfo at connect time.
     public var address: String
@@ -30,7 +30,7 @@ public enum StrictHostKeyChecking: String, Equatable, Sendable {
 
 /// How to connect and authenticate; usually filled from OpenSSH client config
 /// (`SSHConfig.resolve`).
-public struct SSHOptions: Equatable, Sendable {
+public struct SSHOptions: Hashable, Sendable {
     /// Private key files tried after the agent, in order. Empty: `~/.ssh/id_ed25519`,
     /// `~/.ssh/id_ecdsa`, `~/.ssh/id_rsa`, those that exist.
     public var identityFiles: [String]
@@ -50,6 +50,9 @@ public struct SSHOptions: Equatable, Sendable {
     /// fails its targets after about `serverAliveInterval × (serverAliveCountMax + 1)`
     /// seconds instead of hanging them.
     public var serverAliveCountMax: Int
+    /// A command whose stdin and stdout carry the connection instead of a TCP socket
+    /// (OpenSSH `ProxyCommand`, tokens already expanded; run with `/bin/sh -c`). nil: TCP.
+    public var proxyCommand: String?
 
     public init(identityFiles: [String] = [], knownHostsFile: String = "",
                 strictHostKeyChecking: StrictHostKeyChecking = .yes, connectTimeout: Double = 30,
