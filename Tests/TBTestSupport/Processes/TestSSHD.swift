@@ -25,9 +25,10 @@ public final class TestSSHD {
     ///   - userKey: a private key (with `.pub` beside it) to authorise; nil: one is made.
     ///   - logLevel: sshd's `LogLevel` (`DEBUG3` logs every global request, e.g. keepalives).
     ///   - address: where it listens; `namespace`: the network namespace it runs in.
+    ///   - extraConfig: more sshd_config lines (e.g. `MaxStartups 2:100:2`).
     /// Fails, rather than skipping, when sshd is missing: the project's setup installs it.
     public init(directory: String? = nil, userKey: String? = nil, logLevel: String = "VERBOSE",
-                address: String = "127.0.0.1", namespace: String? = nil) throws {
+                address: String = "127.0.0.1", namespace: String? = nil, extraConfig: [String] = []) throws {
         self.address = address
         self.namespace = namespace
         guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd") else {
@@ -65,6 +66,7 @@ public final class TestSSHD {
             SetEnv HOME=\(home)
             Subsystem sftp internal-sftp
             LogLevel \(logLevel)
+            \(extraConfig.joined(separator: "\n"))
 
             """.write(toFile: self.directory + "/sshd_config", atomically: true, encoding: .utf8)
         try start()
