@@ -125,23 +125,7 @@ final class HostTable {
             rest.removeLast()
         }
         guard rest.count == 1, !rest[0].isEmpty else { throw SpecError(text: text) }
-        var target = Substring(rest[0])
-        var user: String?
-        if let at = target.lastIndex(of: "@") {
-            user = String(target[..<at])
-            target = target[target.index(after: at)...]
-        }
-        var port: Int?
-        // An IPv6 address is written in brackets: `[::1]:2222`.
-        if let colon = target.lastIndex(of: ":"), !target.hasSuffix("]") {
-            guard let number = Int(target[target.index(after: colon)...]), (1...65535).contains(number) else {
-                throw SpecError(text: text)
-            }
-            port = number
-            target = target[..<colon]
-        }
-        let address = String(target.trimmingCharacters(in: ["[", "]"]))
-        guard !address.isEmpty, user.map({ !$0.isEmpty }) ?? true else { throw SpecError(text: text) }
+        guard let (user, address, port) = SSHDestination.split(rest[0]) else { throw SpecError(text: text) }
         return .ssh(user: user, address: address, port: port, root: root, probe: probe, via: via)
     }
 

@@ -54,23 +54,9 @@ extension SSHConfig {
 
     /// One `[user@]host[:port]` of a jump list (`ssh://` accepted).
     private static func parseJump(_ written: String, origin: String) throws -> (written: String, user: String?, host: String, port: Int?) {
-        var text = Substring(written.trimmingWhitespace)
-        if text.hasPrefix("ssh://") { text = text.dropFirst(6) }
-        var user: String?
-        if let at = text.lastIndex(of: "@") {
-            user = String(text[..<at])
-            text = text[text.index(after: at)...]
-        }
-        var port: Int?
-        if let colon = text.lastIndex(of: ":"), !text.hasSuffix("]") {
-            guard let number = Int(text[text.index(after: colon)...]), (1...65535).contains(number) else {
-                throw SSHError.configFailed(file: origin, reason: "bad ProxyJump hop '\(written)': expected [user@]host[:port]")
-            }
-            port = number
-            text = text[..<colon]
-        }
-        let host = String(text).trimmingCharacters(in: "[]")
-        guard !host.isEmpty, user.map({ !$0.isEmpty }) ?? true, !host.contains(" ") else {
+        var text = written.trimmingWhitespace
+        if text.hasPrefix("ssh://") { text.removeFirst(6) }
+        guard let (user, host, port) = SSHDestination.split(text), !host.contains(" ") else {
             throw SSHError.configFailed(file: origin, reason: "bad ProxyJump hop '\(written)': expected [user@]host[:port]")
         }
         return (written.trimmingWhitespace, user, host, port)
@@ -97,14 +83,5 @@ extension SSHConfig {
             }
         }
         return out
-    }
-}
-
-private extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
     }
 }

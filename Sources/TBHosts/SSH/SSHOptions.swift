@@ -15,6 +15,27 @@ public struct SSHDestination: Hashable, Sendable, CustomStringConvertible {
     var knownHostsName: String { port == 22 ? address : "[\(address)]:\(port)" }
 
     public var description: String { "\(user)@\(address):\(port)" }
+
+    /// `[user@]address[:port]` split into its parts (an IPv6 address in brackets:
+    /// `[::1]:2222`); nil if the port is not a number in 1...65535 or a part is empty.
+    public static func split(_ text: String) -> (user: String?, address: String, port: Int?)? {
+        var target = Substring(text)
+        var user: String?
+        if let at = target.lastIndex(of: "@") {
+            user = String(target[..<at])
+            target = target[target.index(after: at)...]
+        }
+        var port: Int?
+        if let colon = target.lastIndex(of: ":"), !target.hasSuffix("]") {
+            guard let number = Int(target[target.index(after: colon)...]), (1...65535).contains(number) else { return nil }
+            port = number
+            target = target[..<colon]
+        }
+        while target.first == "[" { target.removeFirst() }
+        while target.last == "]" { target.removeLast() }
+        guard !target.isEmpty, user.map({ !$0.isEmpty }) ?? true else { return nil }
+        return (user, String(target), port)
+    }
 }
 
 /// What to do with a host key that the known_hosts file does not list. A key that
