@@ -99,8 +99,3 @@ final class SSHTunnel {
         if SSHConnection.isConnectionFailure(code) { throw SSHTunnelBroken(code: code) }
     }
 }
-
-/// A libssh2 error on a tunnel that breaks the whole gateway connection.
-struct SSHTunnelBroken: Error {
-    var code: Int32
-}

@@ -134,7 +134,7 @@ final class SSHTunnelPump: @unchecked Sendable {
     }
 
     private func answer(_ request: Request, with result: Result<FileDescriptor, SSHError>) {
-        lock.withLock { requests.removeFirst() }
+        _ = lock.withLock { requests.removeFirst() }
         request.result = result
         request.done.signal()
     }
