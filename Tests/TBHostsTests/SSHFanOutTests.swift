@@ -74,4 +74,52 @@ final class SSHFanOutTests: XCTestCase {
             XCTAssertEqual(try host.identity(), try hosts[0].identity())
         }
     }
+
+    /// Hosts that accept TCP but never answer (a listener nobody accepts on) fail after
+    /// `ConnectTimeout` with one line each, and do not hold up a host that answers.
+    func testSilentHostsFailAfterConnectTimeoutWithoutHoldingOthersUp() throws {
+        let sshd = try TestSSHD()
+        let project = try TemporaryDirectory()
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        XCTAssertEqual(bound, 0)
+        XCTAssertEqual(listen(silent, 64), 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(silent, $0, &length) }
+        }
+        let silentPort = Int(UInt16(bigEndian: address.sin_port))
+        let answering = try executors(1, sshd, project)[0]
+        let quiet = (1...12).map { index in
+            SSHExecutor(hostName: "q\(index)", destination: SSHDestination(user: "root", address: "127.0.0.1", port: silentPort),
+                        options: SSHOptions(identityFiles: [sshd.userKey], connectTimeout: 1, useAgent: false),
+                        projectDirectory: project.path)
+        }
+        let start = Date()
+        final class Finish: @unchecked Sendable { var at: Date? }
+        let answered = Finish()
+        let group = DispatchGroup()
+        group.enter()
+        Thread.detachNewThread {
+            _ = try? answering.identity()
+            answered.at = Date()
+            group.leave()
+        }
+        let failures = connectAll(quiet)
+        group.wait()
+        let elapsed = Date().timeIntervalSince(start)
+        XCTAssertEqual(failures.count, 12)
+        XCTAssertEqual(Set(failures), Set((1...12).map {
+            "host q\($0) unavailable: cannot connect to 127.0.0.1:\(silentPort): no answer within 1s"
+        }))
+        // 12 silent hosts of one server, 8 handshakes at once: two rounds of ConnectTimeout.
+        XCTAssertLessThan(elapsed, 3.5)
+        XCTAssertLessThan(answered.at!.timeIntervalSince(start), 0.9)
+    }
 }
