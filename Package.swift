@@ -30,7 +30,7 @@ let package = Package(
             providers: [.apt(["libarchive-dev"])]
         ),
         .target(name: "TBStore", dependencies: ["CCrypto"]),
-        .target(name: "TBTargetfile"),
+        .target(name: "TBTargetfile", dependencies: ["TBStore"]),
         .target(name: "TBEngine", dependencies: ["TBStore", "TBTargetfile"]),
         .target(name: "TBHosts", dependencies: ["TBEngine", "TBStore", "CSSH2", "CCrypto"]),
         .target(name: "TBSnapshot", dependencies: ["TBStore", "CArchive"]),

@@ -99,6 +99,7 @@ struct Invocation {
         options.jobs = command.jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         options.keepGoing = command.keepGoing
         options.dryRun = command.dryRun || command.question
+        options.offline = command.offline
         options.force = command.alwaysMake
         options.restoreFromCache = !command.noRestore
         if !options.dryRun {
@@ -116,6 +117,7 @@ struct Invocation {
         if command.question { observer = SilentObserver() } else if let jsonObserver { observer = jsonObserver } else { observer = human }
         let begin = ContinuousClock.now
         let cache = setup.cache
+        cache.onWarning { observer.warning($0) }
         let build = Build(graph: graph, options: options, store: log, fileSystem: fileSystem, observer: observer,
                           cache: cache, archiver: SnapshotArchiver(), executorFor: hosts.executor(for:))
         // Freed by the process's exit: tearing down a graph of 10,000 targets object by
@@ -219,13 +221,10 @@ struct Invocation {
     /// `--inventory FILE`, else the Targetfile's `inventory PATH`, else none.
     private func loadInventory(_ targetfile: Targetfile, _ overrides: [String: String],
                                _ environment: [String: String]) throws -> [String: [String: String]] {
-        let path: String
-        if let given = command.inventory { path = given } else if let template = targetfile.inventory {
-            path = try BuildGraph.expandTopLevel(template, of: targetfile, overrides: overrides, environment: environment)
-        } else {
-            return [:]
-        }
-        return try Inventory.load(path: path)
+        if let given = command.inventory { return try Inventory.load(path: given, writtenAt: nil) }
+        guard let template = targetfile.inventory else { return [:] }
+        let path = try BuildGraph.expandTopLevel(template, of: targetfile, overrides: overrides, environment: environment)
+        return try Inventory.load(path: path, writtenAt: template.location)
     }
 
     /// The Targetfile's `lock PATH` expanded (a Targetfile error before anything is written).

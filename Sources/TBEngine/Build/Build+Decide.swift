@@ -180,7 +180,15 @@ extension Build {
                 key.add(.variable, name, .text(value))
             }
         }
-        if let host = node.host { key.add(.host, host, .text(try identity(of: executor))) }
+        if let host = node.host {
+            if options.dryRun && options.offline {
+                // --offline: the host as the target's last run found it.
+                let recorded = store.trace(for: node.name)?.components.first { $0.name == TargetKey.Kind.host.rawValue + host }
+                key.add(.host, host, .text(recorded?.value ?? "(not reached: --offline)"))
+            } else {
+                key.add(.host, host, .text(try identity(of: executor)))
+            }
+        }
         hasher.update(recipe.canonicalText(outs: node.outs, state: node.state))
         key.add(.recipe, "", .digest(hasher.finalize()))
         for input in node.inputs {
@@ -210,7 +218,7 @@ extension Build {
         scope.parameters = node.spec.parameters
         for (name, value) in executor.variables { scope.locals[name] = value }
         scope.locals["target"] = node.name
-        if !outs.isEmpty { scope.locals["out"] = outs.joined(separator: " ") }
+        if !outs.isEmpty { scope.locals["out"] = Words.join(outs) }
         if let state { scope.locals["state"] = state }
         scope.member = { [unowned self] target, member, location in
             guard let d = node.dependencies.first(where: { self.graph.nodes[$0].name == target }) else { return nil }
@@ -230,8 +238,8 @@ extension Build {
         for step in spec.steps {
             switch step.action {
             case .run(let t): steps.append(.run(try ShellSplice.expand(t, in: &scope)))
-            case .put(let f, let t): steps.append(.put(from: try scope.expand(f), to: try scope.expand(t)))
-            case .get(let f, let t): steps.append(.get(from: try scope.expand(f), to: try scope.expand(t)))
+            case .put(let f, let t): steps.append(.put(from: try path(f, in: &scope), to: try path(t, in: &scope)))
+            case .get(let f, let t): steps.append(.get(from: try path(f, in: &scope), to: try path(t, in: &scope)))
             case .pack(let root, let paths, let to):
                 let files = try words(to, in: &scope)
                 guard files.count == 2 else {
@@ -250,16 +258,19 @@ extension Build {
         }
         var environment: [(name: String, value: String)] = []
         for setting in spec.environment { environment.append((setting.name, try scope.expand(setting.value))) }
-        return Recipe(steps: steps, environment: environment, timeout: spec.timeout, retry: spec.retry)
+        var recipe = Recipe(steps: steps, environment: environment, timeout: spec.timeout, retry: spec.retry)
+        recipe.console = spec.pool == PoolDeclaration.consoleName
+        return recipe
     }
 
     /// Templates expanded and split at blanks: `$(out)` may stand for several names.
     private func words(_ templates: [Template], in scope: inout Scope) throws -> [String] {
-        var result: [String] = []
-        for template in templates {
-            result += try scope.expand(template).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        }
-        return result
+        try templates.flatMap { try scope.expandWords($0) }
+    }
+
+    /// One path (`put`, `get`): expanded, `\ ` read as a blank.
+    private func path(_ template: Template, in scope: inout Scope) throws -> String {
+        Words.unescape(try scope.expand(template))
     }
 
     /// `$(DEP.out)`, `$(DEP.state)`, `$(DEP.KEY)` of dependency node `d`.
@@ -268,7 +279,7 @@ extension Build {
         switch member {
         case "out":
             guard !dep.outs.isEmpty else { throw TargetfileError(location, "'\(dep.name)' declares no out") }
-            return dep.outs.joined(separator: " ")
+            return Words.join(dep.outs)
         case "state":
             guard let state = dep.state else { throw TargetfileError(location, "'\(dep.name)' declares no state") }
             return state

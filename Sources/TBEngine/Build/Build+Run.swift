@@ -27,6 +27,14 @@ extension Build {
         for (_, final) in prepared.temporaryOuts {
             if let slash = final.lastIndex(of: "/") { try? fileSystem.createDirectory(String(final[..<slash])) }
         }
+        // An output restored from the cache is read-only, and may share its inode with the
+        // cache's object and other checkouts: a recipe that writes it by name must create a
+        // new file, never write through it. The cache still holds what it held.
+        for out in node.outs {
+            if let stat = fileSystem.stat(out), stat.isRegular, stat.linkCount > 1 || stat.mode & 0o200 == 0 {
+                fileSystem.removeFile(out)
+            }
+        }
         let begin = ContinuousClock.now
         // The instances of a fan-out share one deadline, as the imaging tools' global timeout.
         var deadline: ContinuousClock.Instant?

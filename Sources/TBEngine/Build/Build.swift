@@ -25,6 +25,8 @@ public final class Build {
     enum Event {
         case recipe(Completion)
         case host(HostEvent)
+        /// The large inputs of a node were hashed (`Build+HashJobs`).
+        case hashed(index: Int)
     }
 
     /// What the run knows of each node, by node index.
@@ -48,6 +50,8 @@ public final class Build {
     var hostWaiters: [String: [Int]] = [:]
     /// Nodes whose `wait` is over: their host answered in this run.
     var waited: Set<Int> = []
+    /// Nodes whose large inputs a hash job read.
+    var hashed: Set<Int> = []
     var startedCount = 0
     /// Set once a recipe has started or an output was restored: from then on files may
     /// differ from the stats taken at start-up (see `filesMayChange()`).
@@ -61,11 +65,15 @@ public final class Build {
     var runningInGroup: [String: Int] = [:]
     /// Recipes running now that count against `-j` (see `countsAgainstJobs`).
     var runningLocally = 0
-    /// Jobs on worker threads: recipes and host jobs.
+    /// Jobs on worker threads: recipes and host jobs; and recipes alone.
     var inFlight = 0
+    var recipesInFlight = 0
     /// Targets ready to run that wait for a `-j` slot, and for their fan-out's `parallel`.
     var waitingForJobs = FIFO<(Int, PreparedRun)>()
     var waitingInGroup: [String: FIFO<(Int, PreparedRun)>] = [:]
+    /// Recipes running in each pool, and the targets waiting for one of its slots.
+    var runningInPool: [String: Int] = [:]
+    var waitingInPool: [String: FIFO<(Int, PreparedRun)>] = [:]
     /// Targets that were ready to run when the run stopped, and never started.
     var abandoned: [Int] = []
     /// The one deadline of each `foreach` target's fan-out, set when its first instance starts.
@@ -104,17 +112,23 @@ public final class Build {
                 if stopping && !mayFinish(index) { continue }   // left undecided: the run stopped
                 if let job = hostWork(for: index) {
                     if startHostJob(job, for: index, into: events) { inFlight += 1 }
+                } else if let files = hashWork(for: index) {
+                    startHashJob(files, for: index, into: events)
+                    inFlight += 1
                 } else if let prepared = try decide(index) {
                     offer(index, prepared, events)
                 } else {
                     ready.push(contentsOf: release(index))
                 }
             }
-            if inFlight == 0 { break }
+            // Once the run stopped, host jobs (a long `wait`) of targets that will not run
+            // are not waited for.
+            if inFlight == 0 || (stopping && finishingGroups.isEmpty && recipesInFlight == 0) { break }
             let event = events.pop()
             inFlight -= 1
             switch event {
             case .recipe(let completion):
+                recipesInFlight -= 1
                 let node = graph.nodes[completion.index]
                 if countsAgainstJobs(node) { runningLocally -= 1 }
                 try finish(completion)
@@ -125,13 +139,22 @@ public final class Build {
                     startWaiting(in: &queue, events)
                     waitingInGroup[group] = queue
                 }
+                if let pool = node.spec.pool {
+                    runningInPool[pool, default: 1] -= 1
+                    if var queue = waitingInPool[pool] {
+                        startWaiting(in: &queue, events)
+                        waitingInPool[pool] = queue
+                    }
+                }
             case .host(let hostEvent):
                 if case .waiting = hostEvent { inFlight += 1 }  // the job goes on
                 ready.push(contentsOf: settle(hostEvent))
+            case .hashed(let index):
+                ready.push(index)
             }
         }
         // Targets that were ready to run when the run stopped.
-        let queued = waitingForJobs.drain() + waitingInGroup.values.flatMap { queue in
+        let queued = waitingForJobs.drain() + (Array(waitingInGroup.values) + Array(waitingInPool.values)).flatMap { queue in
             var queue = queue
             return queue.drain()
         }
@@ -168,13 +191,22 @@ public final class Build {
         let node = graph.nodes[index]
         if let group = node.group, let limit = node.spec.parallel, runningInGroup[group, default: 0] >= limit {
             waitingInGroup[group, default: FIFO()].push((index, prepared))
+        } else if let pool = node.spec.pool, runningInPool[pool, default: 0] >= poolDepth(pool) {
+            waitingInPool[pool, default: FIFO()].push((index, prepared))
         } else if countsAgainstJobs(node) && runningLocally >= max(1, options.jobs) {
             waitingForJobs.push((index, prepared))
         } else {
             if countsAgainstJobs(node) { runningLocally += 1 }
+            if let pool = node.spec.pool { runningInPool[pool, default: 0] += 1 }
             inFlight += 1
+            recipesInFlight += 1
             start(index, prepared, into: events)
         }
+    }
+
+    /// How many recipes of `pool` may run at once: its declared depth; 1 for `console`.
+    private func poolDepth(_ pool: String) -> Int {
+        graph.targetfile.pools[pool]?.depth ?? 1
     }
 
     /// Offers the targets of `queue` again, in order, until one starts or it is empty.

@@ -44,8 +44,9 @@ enum RecipeRunner {
             do {
                 switch step {
                 case .run(let command):
-                    let status = try executor.run(command: command, environment: environment,
-                                                  deadline: deadline, output: log)
+                    let status = recipe.console
+                        ? try executor.runOnConsole(command: command, environment: environment, deadline: deadline)
+                        : try executor.run(command: command, environment: environment, deadline: deadline, output: log)
                     if status != 0 {
                         return Failure(message: status > 128
                             ? "command killed by signal \(status - 128): \(command)"

@@ -27,8 +27,7 @@ enum ShellSplice {
                     result += value
                     quote = after(value, from: quote)
                 } else if name == "out" || name.hasSuffix(".out") {
-                    let words = value.split(separator: " ").map(String.init)
-                    result += words.map { splice($0, in: quote) }.joined(separator: " ")
+                    result += Words.split(value).map { splice($0, in: quote) }.joined(separator: " ")
                 } else {
                     result += splice(value, in: quote)
                 }

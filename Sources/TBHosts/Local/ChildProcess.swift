@@ -19,10 +19,11 @@ final class ChildProcess {
     /// from /dev/null and stdout and stderr both on `output` (a descriptor the caller
     /// still owns and closes after the spawn). Registered with `RunningProcessGroups`
     /// (which refuses, with ECANCELED, once tbmake is stopping its recipes).
-    init(command: String, environment: [String: String], directory: String, output: Int32) throws {
+    /// With `input`, stdin is that descriptor instead (the terminal, for the console pool).
+    init(command: String, environment: [String: String], directory: String, input: Int32? = nil, output: Int32) throws {
         pid = try RunningProcessGroups.register {
             try Self.spawnShell(command: command, environment: Self.mergedEnvironment(environment),
-                                directory: directory, output: output)
+                                directory: directory, input: input, output: output)
         }
     }
 
