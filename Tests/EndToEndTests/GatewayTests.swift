@@ -18,12 +18,12 @@ final class GatewayTests: XCTestCase {
         let gatewayNamespace: String
         let nodesNamespace: String
         let outerLink: String
-        let directory: String
-        let userKey: String
-        let knownHosts: String
-        let sshConfig: String
-        var gateway: TestSSHD!
-        var nodes: [TestSSHD] = []
+        /// `gw`, `node1`, `node2`: reached as `gwbox`, `node1box` (through `gwbox`, by
+        /// `ProxyJump`) and `node2box` (directly, unless told `via=gwbox`).
+        var hosts: LoopbackHosts!
+        var gateway: TestSSHD { hosts["gw"] }
+        var nodes: [TestSSHD] { [hosts["node1"], hosts["node2"]] }
+        var sshConfig: String { hosts.sshConfig }
 
         init(isolated: Bool) throws {
             self.isolated = isolated
@@ -31,30 +31,14 @@ final class GatewayTests: XCTestCase {
             gatewayNamespace = "tbgw\(tag)"
             nodesNamespace = "tbnodes\(tag)"
             outerLink = "tbg\(tag)a"
-            var template = Array("/tmp/tbmake-gateway-XXXXXX".utf8CString)
-            guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
-            directory = String(cString: made)
-            userKey = directory + "/user_ed25519"
-            knownHosts = directory + "/known_hosts"
-            sshConfig = directory + "/ssh_config"
-            try TestSSHD.keygen(userKey)
             if isolated { try makeNamespaces(tag: tag) }
-            let addresses = isolated ? ["10.200.1.2", "10.200.2.2", "10.200.2.3"] : ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
-            gateway = try TestSSHD(directory: directory + "/gw", userKey: userKey, address: addresses[0],
-                                   namespace: isolated ? gatewayNamespace : nil)
-            for (index, address) in addresses.dropFirst().enumerated() {
-                nodes.append(try TestSSHD(directory: directory + "/node\(index + 1)", userKey: userKey,
-                                          address: address, namespace: isolated ? nodesNamespace : nil))
-            }
-            try ([gateway] + nodes).map { try $0.knownHostsLine() }.joined()
-                .write(toFile: knownHosts, atomically: true, encoding: .utf8)
-            var config = ""
-            for (name, server, jump) in [("gw", gateway!, nil), ("node1", nodes[0], "gw"), ("node2", nodes[1], nil)] {
-                config += "Host \(name)\n  HostName \(server.address)\n  Port \(server.port)\n  User root\n"
-                config += "  IdentityFile \(userKey)\n  UserKnownHostsFile \(knownHosts)\n  ConnectTimeout 5\n"
-                if let jump { config += "  ProxyJump \(jump)\n" }
-            }
-            try config.write(toFile: sshConfig, atomically: true, encoding: .utf8)
+            let placement: [String: (address: String, namespace: String?)] = isolated
+                ? ["gw": ("10.200.1.2", gatewayNamespace), "node1": ("10.200.2.2", nodesNamespace),
+                   "node2": ("10.200.2.3", nodesNamespace)]
+                : ["gw": ("127.0.0.1", nil), "node1": ("127.0.0.2", nil), "node2": ("127.0.0.3", nil)]
+            hosts = try LoopbackHosts(["gw", "node1", "node2"], placement: placement)
+            try hosts.writeConfig(extra: ["gw": ["ConnectTimeout 5"], "node1": ["ConnectTimeout 5", "ProxyJump gwbox"],
+                                          "node2": ["ConnectTimeout 5"]])
         }
 
         private func makeNamespaces(tag: String) throws {
@@ -79,14 +63,13 @@ final class GatewayTests: XCTestCase {
         }
 
         deinit {
-            gateway?.stop()
-            for node in nodes { node.stop() }
+            // The servers go before their namespaces.
+            for server in hosts?.servers.values.map({ $0 }) ?? [] { server.stop() }
             if isolated {
                 _ = try? Self.ip(["link", "del", outerLink])
                 _ = try? Self.ip(["netns", "del", gatewayNamespace])
                 _ = try? Self.ip(["netns", "del", nodesNamespace])
             }
-            try? FileManager.default.removeItem(atPath: directory)
         }
 
         @discardableResult
@@ -125,11 +108,11 @@ final class GatewayTests: XCTestCase {
         // This machine has no route to the nodes: only the gateway reaches them.
         if testbed.isolated {
             XCTAssertThrowsError(try TestProcess.run("/usr/bin/ssh", ["-F", testbed.sshConfig, "-o", "ProxyJump=none",
-                                                                      "-o", "BatchMode=yes", "node2", "true"]))
+                                                                      "-o", "BatchMode=yes", "node2box", "true"]))
         }
         let project = try Project(targetfile: """
-            host node1 = ssh node1 root=\(testbed.nodes[0].home)
-            host node2 = ssh node2 root=\(testbed.nodes[1].home) via=gw
+            host node1 = ssh node1box root=\(testbed.nodes[0].home)
+            host node2 = ssh node2box root=\(testbed.nodes[1].home) via=gwbox
             one:
                 host node1
                 run echo "$SSH_CONNECTION" > seen.txt
@@ -155,8 +138,8 @@ final class GatewayTests: XCTestCase {
     func testAGatewayKilledMidRunFailsOnlyTheTargetsBehindIt() throws {
         let testbed = try makeTestbed()
         let project = try Project(targetfile: """
-            host node1 = ssh node1 root=\(testbed.nodes[0].home)
-            host node2 = ssh node2 root=\(testbed.nodes[1].home) via=gw
+            host node1 = ssh node1box root=\(testbed.nodes[0].home)
+            host node2 = ssh node2box root=\(testbed.nodes[1].home) via=gwbox
             one:
                 host node1
                 run sleep 5; echo one > one.txt
@@ -183,7 +166,7 @@ final class GatewayTests: XCTestCase {
             let line = failures.first { $0.hasPrefix("tbmake: \(target) failed: ") }
             XCTAssertNotNil(line, result.stderr)
             XCTAssertTrue(line?.hasPrefix("tbmake: \(target) failed: host \(host) unavailable: connection to \(host) lost: "
-                                          + "gateway gw: connection lost: ") ?? false, result.stderr)
+                                          + "gateway gwbox: connection lost: ") ?? false, result.stderr)
         }
         XCTAssertEqual(try String(contentsOfFile: project.path + "/here.txt", encoding: .utf8), "here\n")
 
@@ -196,19 +179,19 @@ final class GatewayTests: XCTestCase {
         testbed.gateway.stop()
         let down = try tbmake(project, testbed, ["-k", "-B", "one", "two"]).wait()
         XCTAssertEqual(down.status, 1, "\(down)")
-        let refused = "gateway gw: cannot connect to \(testbed.gateway.address):\(testbed.gateway.port): Connection refused"
+        let refused = "gateway gwbox: cannot connect to \(testbed.gateway.address):\(testbed.gateway.port): Connection refused"
         for (target, host) in [("one", "node1"), ("two", "node2")] {
             XCTAssertTrue(down.stderr.contains("tbmake: \(target) failed: host \(host) unavailable: \(refused)\n"), down.stderr)
         }
     }
 
-    /// `ProxyCommand` (here OpenSSH's own `ssh -W %h:%p gw`) carries a node's session.
+    /// `ProxyCommand` (here OpenSSH's own `ssh -W %h:%p gwbox`) carries a node's session.
     func testProxyCommandCarriesTheSession() throws {
         let testbed = try makeTestbed()
         var config = try String(contentsOfFile: testbed.sshConfig, encoding: .utf8)
         config += "Host node3\n  HostName \(testbed.nodes[1].address)\n  Port \(testbed.nodes[1].port)\n  User root\n"
-        config += "  IdentityFile \(testbed.userKey)\n  UserKnownHostsFile \(testbed.knownHosts)\n"
-        config += "  ProxyCommand /usr/bin/ssh -F \(testbed.sshConfig) -o BatchMode=yes -W %h:%p gw\n"
+        config += "  IdentityFile \(testbed.hosts.userKey)\n  UserKnownHostsFile \(testbed.hosts.knownHosts)\n"
+        config += "  ProxyCommand /usr/bin/ssh -F \(testbed.sshConfig) -o BatchMode=yes -W %h:%p gwbox\n"
         try config.write(toFile: testbed.sshConfig, atomically: true, encoding: .utf8)
         let project = try Project(targetfile: """
             host node3 = ssh node3 root=\(testbed.nodes[1].home)
