@@ -9,24 +9,26 @@ import Glibc
 /// The executor of every host a run uses, made on first use: the implicit `local`
 /// host (the project directory); each declared host — by name or by pattern
 /// (`host fit* = local`) — as a sandbox of the embedded testbed or, for
-/// `ssh [user@]address[:port] [root=DIR]`, a libssh2 connection (OpenSSH client config
-/// honoured: `HostName`, `User`, `Port`, `IdentityFile`, `UserKnownHostsFile`,
-/// `StrictHostKeyChecking`, `ConnectTimeout`, `ServerAliveInterval`,
-/// `ServerAliveCountMax`). `-H NAME=SPEC` overrides a declaration
-/// for one run. Used from the scheduler's thread only.
+/// `ssh [user@]address[:port] [root=DIR] [via=GATEWAYS]`, a libssh2 connection (OpenSSH
+/// client config honoured: `HostName`, `User`, `Port`, `IdentityFile`,
+/// `UserKnownHostsFile`, `StrictHostKeyChecking`, `ConnectTimeout`,
+/// `ServerAliveInterval`, `ServerAliveCountMax`, `ProxyJump`, `ProxyCommand`). Hosts
+/// behind the same gateway share one connection to it. `-H NAME=SPEC` overrides a
+/// declaration for one run. Used from the scheduler's thread only.
 final class HostTable {
     /// How a host is reached.
     enum Spec: Equatable {
         case local
-        /// `probe`: a command whose output is part of the host's identity.
-        case ssh(user: String?, address: String, port: Int?, root: String?, probe: String?)
+        /// `probe`: a command whose output is part of the host's identity. `via`: the
+        /// gateways, as `ProxyJump` writes them (`[user@]host[:port]`, comma-separated).
+        case ssh(user: String?, address: String, port: Int?, root: String?, probe: String?, via: String? = nil)
     }
 
     /// A host spec that cannot be read: one line naming it.
     struct SpecError: Error, CustomStringConvertible {
         var text: String
         var description: String {
-            "invalid host '\(text)': expected 'local', 'ssh [USER@]ADDRESS[:PORT] [root=DIR] [probe=COMMAND]' or 'ssh://USER@ADDRESS:PORT'"
+            "invalid host '\(text)': expected 'local', 'ssh [USER@]ADDRESS[:PORT] [root=DIR] [via=GATEWAY] [probe=COMMAND]' or 'ssh://USER@ADDRESS:PORT'"
         }
     }
 
@@ -34,18 +36,20 @@ final class HostTable {
     private let implicit: LocalExecutor
     private var executors: [String: Executor] = [:]
     private var specs: [String: Spec] = [:]
-    private let sshConfig: SSHConfig
+    private let routes: [String: SSHRoute]
     private let digests: DigestCache
+    /// Each gateway once, keyed by its route (`SSHRoute.Hop`s from the first).
+    private var gateways: [[SSHRoute.Hop]: SSHGateway] = [:]
 
     /// - Parameters:
     ///   - specs: the spec of every host the graph uses, declarations and `-H` applied.
-    ///   - sshConfig: OpenSSH client config to resolve aliases with.
+    ///   - routes: how each ssh host is reached (`routes(for:sshConfig:)`).
     ///   - digests: the run's digest cache, with which ssh hosts skip unchanged transfers.
-    init(specs: [String: Spec], projectDirectory: String, sshConfig: SSHConfig, digests: DigestCache) {
+    init(specs: [String: Spec], projectDirectory: String, routes: [String: SSHRoute], digests: DigestCache) {
         self.digests = digests
         self.specs = specs
         self.projectDirectory = projectDirectory
-        self.sshConfig = sshConfig
+        self.routes = routes
         implicit = LocalExecutor(hostName: "local", projectDirectory: projectDirectory, sandboxed: false)
     }
 
@@ -57,17 +61,39 @@ final class HostTable {
         switch specs[name] ?? .local {
         case .local:
             executor = LocalExecutor(hostName: name, projectDirectory: projectDirectory, sandboxed: true)
-        case .ssh(let user, let address, let port, let root, let probe):
-            let (destination, options) = sshConfig.resolve(alias: address, user: user, port: port)
-            executor = SSHExecutor(hostName: name, destination: destination, options: options, root: root, probe: probe,
-                                   projectDirectory: projectDirectory, digests: digests)
+        case .ssh(_, _, _, let root, let probe, _):
+            guard let route = routes[name] else { preconditionFailure("no route to ssh host \(name)") }
+            executor = SSHExecutor(hostName: name, destination: route.destination, options: route.options, root: root,
+                                   probe: probe, projectDirectory: projectDirectory, digests: digests,
+                                   gateway: gateway(route.gateways))
         }
         executors[name] = executor
         return executor
     }
 
-    /// `local`, `ssh [user@]address[:port] [root=DIR] [probe=COMMAND]`, or
-    /// `ssh://user@address:port`. `probe=` comes last: the rest of the line is the command.
+    /// The gateway at the end of `hops`, made once for every host behind it.
+    private func gateway(_ hops: [SSHRoute.Hop]) -> SSHGateway? {
+        guard let last = hops.last else { return nil }
+        if let existing = gateways[hops] { return existing }
+        let made = SSHGateway(hop: last, via: gateway(Array(hops.dropLast())))
+        gateways[hops] = made
+        return made
+    }
+
+    /// How each ssh host of `specs` is reached, checked before the run starts: a
+    /// `ProxyJump` loop or an unknown `ProxyCommand` token throws `SSHError`.
+    static func routes(for specs: [String: Spec], sshConfig: SSHConfig) throws -> [String: SSHRoute] {
+        var routes: [String: SSHRoute] = [:]
+        for (name, spec) in specs {
+            guard case .ssh(let user, let address, let port, _, _, let via) = spec else { continue }
+            routes[name] = try sshConfig.route(alias: address, user: user, port: port, via: via)
+        }
+        return routes
+    }
+
+    /// `local`, `ssh [user@]address[:port] [root=DIR] [via=GATEWAYS] [probe=COMMAND]`, or
+    /// `ssh://user@address:port`. `probe=` comes last: the rest of the line is the
+    /// command. `via=` is a `ProxyJump` list (`[user@]host[:port]`, comma-separated).
     static func parse(_ text: String) throws -> Spec {
         var head = Substring(text)
         var probe: String?
@@ -87,29 +113,20 @@ final class HostTable {
             throw SpecError(text: text)
         }
         var root: String?
-        if let last = rest.last, last.hasPrefix("root="), rest.count == 2 {
-            root = String(last.dropFirst(5))
+        var via: String?
+        while rest.count >= 2, let last = rest.last {
+            if last.hasPrefix("root="), root == nil {
+                root = String(last.dropFirst(5))
+            } else if last.hasPrefix("via="), via == nil, last.count > 4 {
+                via = String(last.dropFirst(4))
+            } else {
+                break
+            }
             rest.removeLast()
         }
         guard rest.count == 1, !rest[0].isEmpty else { throw SpecError(text: text) }
-        var target = Substring(rest[0])
-        var user: String?
-        if let at = target.lastIndex(of: "@") {
-            user = String(target[..<at])
-            target = target[target.index(after: at)...]
-        }
-        var port: Int?
-        // An IPv6 address is written in brackets: `[::1]:2222`.
-        if let colon = target.lastIndex(of: ":"), !target.hasSuffix("]") {
-            guard let number = Int(target[target.index(after: colon)...]), (1...65535).contains(number) else {
-                throw SpecError(text: text)
-            }
-            port = number
-            target = target[..<colon]
-        }
-        let address = String(target.trimmingCharacters(in: ["[", "]"]))
-        guard !address.isEmpty, user.map({ !$0.isEmpty }) ?? true else { throw SpecError(text: text) }
-        return .ssh(user: user, address: address, port: port, root: root, probe: probe)
+        guard let (user, address, port) = SSHDestination.split(rest[0]) else { throw SpecError(text: text) }
+        return .ssh(user: user, address: address, port: port, root: root, probe: probe, via: via)
     }
 
     /// The name among `names` nearest to `name` (fewest single-character edits, a swap

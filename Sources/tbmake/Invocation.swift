@@ -53,8 +53,11 @@ struct Invocation {
             throw Stop(message: error.description, exitStatus: 2)
         }
         let hostSpecs = try self.hostSpecs(targetfile, graph, configured: config.hosts)
-        let sshConfig: SSHConfig
-        do { sshConfig = try HostTable.sshConfig(path: command.sshConfig) } catch {
+        let routes: [String: SSHRoute]
+        do {
+            let sshConfig = try HostTable.sshConfig(path: command.sshConfig)
+            routes = try HostTable.routes(for: hostSpecs, sshConfig: sshConfig)
+        } catch {
             throw Stop(message: "\(error)", exitStatus: 2)
         }
         let pipelineLock = try pipelineLockPath(targetfile, graph)
@@ -67,7 +70,7 @@ struct Invocation {
             return 0
         }
         // Checked before anything is written: a usage error leaves the project as it was.
-        let setup = RunSetup(hostSpecs: hostSpecs, sshConfig: sshConfig, cache: try openCache(),
+        let setup = RunSetup(hostSpecs: hostSpecs, routes: routes, cache: try openCache(),
                              cacheBound: try CacheSettings.maxSize(option: command.cacheMaxSize),
                              pipelineLock: pipelineLock)
         let (loadedLog, prefetched) = try loading.wait()
@@ -81,7 +84,7 @@ struct Invocation {
     /// What a run needs beyond the graph, settled before it writes anything.
     private struct RunSetup {
         var hostSpecs: [String: HostTable.Spec]
-        var sshConfig: SSHConfig
+        var routes: [String: SSHRoute]
         var cache: ContentStore
         var cacheBound: ByteSize?
         /// The Targetfile's `lock PATH`, expanded, with where it is written.
@@ -103,7 +106,7 @@ struct Invocation {
             try? fileSystem.createDirectory(".tbmake/logs")
             options.logDirectory = ".tbmake/logs"
         }
-        let hosts = HostTable(specs: setup.hostSpecs, projectDirectory: projectDirectory, sshConfig: setup.sshConfig,
+        let hosts = HostTable(specs: setup.hostSpecs, projectDirectory: projectDirectory, routes: setup.routes,
                               digests: digests)
         let pipelineLock = options.dryRun ? nil : try setup.pipelineLock.map(acquirePipelineLock)
         defer { withExtendedLifetime(pipelineLock) {} }

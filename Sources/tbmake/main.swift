@@ -22,6 +22,13 @@ func splitJoinedShortOptions(_ arguments: [String]) -> [String] {
 
 let status: Int32
 InterruptHandler.install()
+// A run over hundreds of ssh hosts holds a socket (and, behind a gateway, a socket
+// pair) per host: the soft limit on descriptors (often 1024) is raised to the hard one.
+var descriptorLimit = rlimit()
+if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &descriptorLimit) == 0, descriptorLimit.rlim_cur < descriptorLimit.rlim_max {
+    descriptorLimit.rlim_cur = descriptorLimit.rlim_max
+    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &descriptorLimit)
+}
 let arguments = splitJoinedShortOptions(Array(CommandLine.arguments.dropFirst()))
 // `cache` as the first argument selects the maintenance commands; `tbmake -- cache`
 // builds a target named cache.

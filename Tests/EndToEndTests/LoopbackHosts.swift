@@ -14,7 +14,9 @@ final class LoopbackHosts {
     let sshConfig: String
     private(set) var servers: [String: TestSSHD] = [:]
 
-    init(_ names: [String]) throws {
+    /// `placement[name]`: the address (and network namespace) that host's sshd listens
+    /// on; 127.0.0.1 and this process's namespace otherwise.
+    init(_ names: [String], placement: [String: (address: String, namespace: String?)] = [:]) throws {
         var template = Array("/tmp/tbmake-sshe2e-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
         directory = String(cString: made)
@@ -23,7 +25,9 @@ final class LoopbackHosts {
         sshConfig = directory + "/ssh_config"
         try TestSSHD.keygen(userKey)
         for name in names {
-            servers[name] = try TestSSHD(directory: directory + "/sshd-" + name, userKey: userKey)
+            let place = placement[name] ?? ("127.0.0.1", nil)
+            servers[name] = try TestSSHD(directory: directory + "/sshd-" + name, userKey: userKey,
+                                         address: place.address, namespace: place.namespace)
         }
         try writeKnownHosts(names)
         try writeConfig()
@@ -46,7 +50,7 @@ final class LoopbackHosts {
     func writeConfig(extra: [String: [String]] = [:], identityFile: String? = nil) throws {
         var text = ""
         for name in servers.keys.sorted() {
-            text += "Host \(name)box\n  HostName 127.0.0.1\n  Port \(self[name].port)\n  User root\n"
+            text += "Host \(name)box\n  HostName \(self[name].address)\n  Port \(self[name].port)\n  User root\n"
             text += "  IdentityFile \(identityFile ?? userKey)\n  UserKnownHostsFile \(knownHosts)\n"
             for line in extra[name] ?? [] { text += "  \(line)\n" }
         }

@@ -3,13 +3,15 @@ import Glibc
 /// The subset of OpenSSH client config (`~/.ssh/config`, `ssh -F FILE`) tbmake uses:
 /// `Host` blocks with patterns (`*`, `?`, `!negation`), and `HostName`, `User`,
 /// `Port`, `IdentityFile`, `UserKnownHostsFile`, `StrictHostKeyChecking`,
-/// `ConnectTimeout`, `ServerAliveInterval`, `ServerAliveCountMax`. As in ssh, the first value found for a keyword wins (except
+/// `ConnectTimeout`, `ServerAliveInterval`, `ServerAliveCountMax`, `ProxyJump` and
+/// `ProxyCommand` (see `route`). As in ssh, the first value found for a keyword wins (except
 /// `IdentityFile`, which accumulates); keywords are case-insensitive; `Key=value`
 /// and quoted values are accepted; `Match` blocks and other keywords are ignored.
 public struct SSHConfig: Equatable, Sendable {
     struct Block: Equatable, Sendable {
         var patterns: [String]
-        var settings: [(key: String, value: String)]
+        /// `line`: where the setting is written (1-based), for messages.
+        var settings: [(key: String, value: String, line: Int)]
 
         static func == (a: Block, b: Block) -> Bool {
             a.patterns == b.patterns && a.settings.map { "\($0.key)=\($0.value)" } == b.settings.map { "\($0.key)=\($0.value)" }
@@ -17,12 +19,16 @@ public struct SSHConfig: Equatable, Sendable {
     }
 
     var blocks: [Block]
+    /// The file the text came from, as messages name it.
+    let file: String
 
-    /// Parses config text. Lines before any `Host` apply to every host.
-    public init(text: String) {
+    /// Parses config text. Lines before any `Host` apply to every host. `file` names
+    /// the text in messages.
+    public init(text: String, file: String = "ssh config") {
+        self.file = file
         var blocks = [Block(patterns: ["*"], settings: [])]
         var inMatch = false
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let words = Self.words(String(rawLine))
             guard let keyword = words.first?.lowercased() else { continue }
             let arguments = Array(words.dropFirst())
@@ -34,7 +40,9 @@ public struct SSHConfig: Equatable, Sendable {
                 inMatch = true
             default:
                 if !inMatch, let value = arguments.first {
-                    blocks[blocks.count - 1].settings.append((keyword, value))
+                    // ProxyCommand's value is the rest of the line, as ssh reads it.
+                    let whole = keyword == "proxycommand" ? Self.restOfLine(String(rawLine)) : value
+                    blocks[blocks.count - 1].settings.append((keyword, whole, index + 1))
                 }
             }
         }
@@ -45,15 +53,15 @@ public struct SSHConfig: Equatable, Sendable {
     /// (a file named on the command line, as `ssh -F`'s).
     public init(contentsOf path: String, required: Bool = false) throws {
         switch readWholeFile(expandTilde(path)) {
-        case .success(let bytes): self.init(text: String(decoding: bytes, as: UTF8.self))
-        case .failure(let error) where error.code == ENOENT && !required: self.init(text: "")
+        case .success(let bytes): self.init(text: String(decoding: bytes, as: UTF8.self), file: path)
+        case .failure(let error) where error.code == ENOENT && !required: self.init(text: "", file: path)
         case .failure(let error):
             throw SSHError.configFailed(file: path, reason: error.description)
         }
     }
 
     /// The settings that apply to `alias` (as written after `ssh`), in ssh's order.
-    func settings(for alias: String) -> [(key: String, value: String)] {
+    func settings(for alias: String) -> [(key: String, value: String, line: Int)] {
         blocks.filter { Self.matches(alias, $0.patterns) }.flatMap(\.settings)
     }
 
@@ -62,7 +70,7 @@ public struct SSHConfig: Equatable, Sendable {
     public func resolve(alias: String, user: String? = nil, port: Int? = nil) -> (SSHDestination, SSHOptions) {
         var first: [String: String] = [:]
         var identityFiles: [String] = []
-        for (key, value) in settings(for: alias) {
+        for (key, value, _) in settings(for: alias) {
             if key == "identityfile" {
                 identityFiles.append(Self.expand(value, alias: alias))
             } else if first[key] == nil {
@@ -145,6 +153,15 @@ public struct SSHConfig: Equatable, Sendable {
         }
         if started { words.append(current) }
         return words
+    }
+
+    /// What follows the keyword (and its `=` or blanks) on a config line, as written.
+    static func restOfLine(_ line: String) -> String {
+        var rest = Substring(line).drop { $0 == " " || $0 == "\t" }
+        rest = rest.drop { $0 != " " && $0 != "\t" && $0 != "=" }
+        rest = rest.drop { $0 == " " || $0 == "\t" || $0 == "=" }
+        while let last = rest.last, last == " " || last == "\t" || last == "\r" { rest.removeLast() }
+        return String(rest)
     }
 
     /// `~` and `%h` (the alias) / `%%` in file names.

@@ -16,7 +16,8 @@ import TBEngine
 ///   the connection is marked lost and the waiter fails. A keepalive that cannot be
 ///   sent because the socket is full (a hung host reads nothing: a transfer fills the
 ///   socket) counts as unanswered too.
-/// - While nobody uses the connection (between targets), a thread sends a keepalive
+/// - While nobody uses the connection (between targets), one thread for all
+///   connections (`IdleKeepalives`) sends a keepalive
 ///   each interval, so that a firewall or NAT keeps the idle connection open. These
 ///   count like the others, but only a waiter gives up: their answers stay unread
 ///   until the next user's first libssh2 call reads them, which resets the count.
@@ -45,20 +46,15 @@ extension SSHConnection {
         }
     }
 
-    /// Starts the thread that keeps an idle connection alive; it ends within a second
-    /// of the connection being released or lost.
+    /// Hands the connection to the process's one idle keepalive thread
+    /// (`IdleKeepalives`), which forgets it once it is released or lost.
     func startIdleKeepalive() {
-        Worker.spawn { [weak self] in
-            while true {
-                usleep(250_000)
-                guard let connection = self, connection.idleKeepAlive() else { return }
-            }
-        }
+        IdleKeepalives.shared.add(self)
     }
 
     /// Sends a keepalive if nobody uses the connection and one is due. False once the
-    /// connection is lost (the thread then ends).
-    private func idleKeepAlive() -> Bool {
+    /// connection is lost (the thread then forgets it).
+    func idleKeepAlive() -> Bool {
         lock.withLock {
             guard lostReason == nil else { return false }
             let now = monotonicNs()
@@ -94,7 +90,7 @@ extension SSHConnection {
             return false
         }
         if rc == 0 { return true }
-        if rc != LIBSSH2_ERROR_EAGAIN { lostReason = "sending a keepalive failed: " + lastErrorMessage(rc) }
+        if rc != LIBSSH2_ERROR_EAGAIN { lostReason = lossReason("sending a keepalive failed: " + lastErrorMessage(rc)) }
         return false
     }
 }

@@ -46,35 +46,44 @@ final class SSHConnection: @unchecked Sendable {
     var lastKeepaliveNs: Int64 = 0
     var unansweredKeepalives = 0
 
-    /// Connects, verifies the host key against `options.knownHostsFile`, and
-    /// authenticates, all within `options.connectTimeout` per step. Throws `SSHError`.
-    init(hostName: String, destination: SSHDestination, options: SSHOptions) throws {
+    /// What carries the bytes when it is not a plain TCP socket: the gateway's tunnel
+    /// pump or the `ProxyCommand` process, kept for as long as the connection.
+    private let transport: AnyObject?
+    /// Why the gateway the connection goes through was lost, if it was: a connection
+    /// broken by its gateway says so (one line naming the gateway).
+    private let gatewayFailure: (() -> String?)?
+
+    /// Connects (through `gateway`'s connection when given, else through
+    /// `options.proxyCommand` or TCP), verifies the host key against
+    /// `options.knownHostsFile`, and authenticates, all within `options.connectTimeout`
+    /// per step. At most `HandshakeThrottle.limit` handshakes per server at once; a
+    /// handshake the server drops (reset, or closed before its banner: `MaxStartups`)
+    /// is tried again after 0.1, 0.2, 0.4… s, while the connect timeout allows.
+    /// Throws `SSHError`.
+    init(hostName: String, destination: SSHDestination, options: SSHOptions, gateway: SSHGateway? = nil) throws {
         precondition(libssh2Initialisation == 0, "libssh2_init failed")
         self.hostName = hostName
         self.destination = destination
-        socket = try tcpConnect(address: destination.address, port: destination.port,
-                                timeout: options.connectTimeout)
         aliveIntervalNs = Int64(options.serverAliveInterval) * 1_000_000_000
         aliveCountMax = options.serverAliveCountMax
-        activity = .allocate(capacity: 1)
+        let activity = UnsafeMutablePointer<tb_ssh2_activity>.allocate(capacity: 1)
         activity.initialize(to: tb_ssh2_activity(last_receive_ns: 0))
-        guard let session = tb_ssh2_session_init(activity) else {
+        self.activity = activity
+        let slot = HandshakeThrottle.shared.acquire(server: "\(destination.address):\(destination.port)")
+        defer { slot.signal() }
+        var opened: (socket: FileDescriptor, session: OpaquePointer, transport: AnyObject?, pump: SSHTunnelPump?)?
+        do {
+            opened = try Self.handshake(hostName: hostName, destination: destination, options: options,
+                                        gateway: gateway, activity: activity)
+        } catch {
             activity.deallocate()
-            throw SSHError.library(host: hostName, operation: "libssh2_session_init", code: -1, message: "out of memory")
+            throw error
         }
+        let (socket, session, transport, pump) = opened!
+        self.socket = socket
         self.session = session
-        // Blocking with a timeout while connecting (the agent API has no non-blocking form).
-        libssh2_session_set_blocking(session, 1)
-        libssh2_session_set_timeout(session, max(1, Int(options.connectTimeout * 1000)))
-        let handshake = libssh2_session_handshake(session, socket.rawValue)
-        if handshake != 0 {
-            if handshake == LIBSSH2_ERROR_TIMEOUT || handshake == LIBSSH2_ERROR_SOCKET_TIMEOUT {
-                throw SSHError.connectTimedOut(host: destination.address, port: destination.port,
-                                               seconds: options.connectTimeout)
-            }
-            throw SSHError.connectionLost(host: "\(destination.address):\(destination.port)",
-                                          reason: "ssh handshake failed: " + lastErrorMessage(handshake))
-        }
+        self.transport = transport
+        gatewayFailure = pump.map { pump in { pump.failureReason } }
         try verifyHostKey(options: options)
         try authenticate(options: options)
         libssh2_session_set_timeout(session, 0)
@@ -85,6 +94,71 @@ final class SSHConnection: @unchecked Sendable {
             activity.pointee.last_receive_ns = monotonicNs()
             startIdleKeepalive()
         }
+    }
+
+    /// Opens the byte stream and runs the ssh handshake on it, again after a dropped one.
+    private static func handshake(hostName: String, destination: SSHDestination, options: SSHOptions,
+                                  gateway: SSHGateway?, activity: UnsafeMutablePointer<tb_ssh2_activity>) throws
+        -> (FileDescriptor, OpaquePointer, AnyObject?, SSHTunnelPump?) {
+        let deadline = ContinuousClock.now + .milliseconds(Int(options.connectTimeout * 1000))
+        var backoff = Duration.milliseconds(100)
+        while true {
+            var transport: AnyObject?
+            var pump: SSHTunnelPump?
+            let socket: FileDescriptor
+            if let gateway {
+                (socket, pump) = try gateway.openTunnel(to: destination, timeout: options.connectTimeout)
+                transport = pump
+            } else if let command = options.proxyCommand {
+                let process = try SSHProxyCommand(command: command, host: hostName)
+                socket = process.socket
+                transport = process
+            } else {
+                socket = try tcpConnect(address: destination.address, port: destination.port,
+                                        timeout: options.connectTimeout)
+            }
+            guard let session = tb_ssh2_session_init(activity) else {
+                throw SSHError.library(host: hostName, operation: "libssh2_session_init", code: -1, message: "out of memory")
+            }
+            // Blocking with a timeout while connecting (the agent API has no non-blocking form).
+            libssh2_session_set_blocking(session, 1)
+            let remaining = max(0.001, Double((deadline - ContinuousClock.now) / .milliseconds(1)) / 1000)
+            libssh2_session_set_timeout(session, max(1, Int(remaining * 1000)))
+            let rc = libssh2_session_handshake(session, socket.rawValue)
+            if rc == 0 { return (socket, session, transport, pump) }
+            let message = Self.lastError(of: session, rc)
+            libssh2_session_free(session)
+            if rc == LIBSSH2_ERROR_TIMEOUT || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT {
+                throw SSHError.connectTimedOut(host: destination.address, port: destination.port,
+                                               seconds: options.connectTimeout)
+            }
+            let dropped = [LIBSSH2_ERROR_SOCKET_DISCONNECT, LIBSSH2_ERROR_SOCKET_RECV, LIBSSH2_ERROR_SOCKET_SEND,
+                           LIBSSH2_ERROR_KEX_FAILURE, LIBSSH2_ERROR_BANNER_RECV].contains(rc)
+            if let pump, let failure = pump.failureReason {
+                throw SSHError.connectionLost(host: "\(destination.address):\(destination.port)", reason: failure)
+            }
+            guard dropped, ContinuousClock.now + backoff < deadline else {
+                throw SSHError.connectionLost(host: "\(destination.address):\(destination.port)",
+                                              reason: "ssh handshake failed: " + message)
+            }
+            usleep(UInt32(backoff / .microseconds(1)))
+            backoff *= 2
+        }
+    }
+
+    /// libssh2's message for the last error on `session`.
+    private static func lastError(of session: OpaquePointer, _ code: Int32) -> String {
+        var message: UnsafeMutablePointer<CChar>?
+        var length: Int32 = 0
+        _ = libssh2_session_last_error(session, &message, &length, 0)
+        guard let message, length > 0 else { return "libssh2 error \(code)" }
+        return String(cString: message)
+    }
+
+    /// Why the connection is lost, given libssh2's `message`: the gateway's failure
+    /// when the gateway it goes through was lost.
+    func lossReason(_ message: String) -> String {
+        gatewayFailure?() ?? message
     }
 
     deinit {
@@ -100,11 +174,7 @@ final class SSHConnection: @unchecked Sendable {
 
     /// libssh2's message for the last error on this session.
     func lastErrorMessage(_ code: Int32) -> String {
-        var message: UnsafeMutablePointer<CChar>?
-        var length: Int32 = 0
-        _ = libssh2_session_last_error(session, &message, &length, 0)
-        guard let message, length > 0 else { return "libssh2 error \(code)" }
-        return String(cString: message)
+        Self.lastError(of: session, code)
     }
 
     /// Marks the connection lost (e.g. a channel saw the peer vanish).
@@ -139,8 +209,8 @@ final class SSHConnection: @unchecked Sendable {
                 }
                 let message = lastErrorMessage(code)
                 if Self.isConnectionFailure(code) {
-                    lostReason = message
-                    return .failure(.connectionLost(host: hostName, reason: message))
+                    lostReason = lossReason(message)
+                    return .failure(.connectionLost(host: hostName, reason: lostReason!))
                 }
                 return .failure(.library(host: hostName, operation: operation, code: code, message: message))
             }

@@ -22,6 +22,9 @@ public enum SSHError: Error, Equatable, CustomStringConvertible {
     case passphraseProtected(host: String, keyFile: String)
     /// The connection broke (peer closed it, reset, socket error).
     case connectionLost(host: String, reason: String)
+    /// The gateway (`ProxyJump`, `via=`) a host is reached through cannot be reached,
+    /// or was lost: `gateway` as written, and why.
+    case gatewayFailed(gateway: String, reason: String)
     /// A libssh2 call failed: `operation` and libssh2's own message.
     case library(host: String, operation: String, code: Int32, message: String)
 
@@ -48,6 +51,8 @@ public enum SSHError: Error, Equatable, CustomStringConvertible {
             return "cannot authenticate to \(host): key \(keyFile) is passphrase-protected and no ssh-agent holds it (add it with ssh-add)"
         case .connectionLost(let host, let reason):
             return "connection to \(host) lost: \(reason)"
+        case .gatewayFailed(let gateway, let reason):
+            return "gateway \(gateway): \(reason)"
         case .library(let host, let operation, let code, let message):
             return "\(host): \(operation) failed: \(message.isEmpty ? "libssh2 error \(code)" : message)"
         }

@@ -26,6 +26,8 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
     /// and `get` skip files whose destination already has the content. nil: always copy.
     let digests: DigestCache?
     let configuredRoot: String?
+    /// The gateway the host is reached through (`ProxyJump`, `via=`); nil: directly.
+    public let gateway: SSHGateway?
 
     private let state = Lock()
     /// Guarded by `connecting`: connections are made by one thread at a time.
@@ -39,10 +41,12 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
     /// relative remote paths of `put`/`get` are resolved; it is created by
     /// `prepare()`. nil: the remote user's `HOME`. `probe`: a command whose output is
     /// part of the identity (e.g. `cat /etc/machine-id`). `digests`: the run's digest
-    /// cache, for skipping unchanged transfers (nil: every transfer copies).
+    /// cache, for skipping unchanged transfers (nil: every transfer copies). `gateway`:
+    /// whose connection carries this host's (see `SSHGateway`).
     public init(hostName: String, destination: SSHDestination, options: SSHOptions = SSHOptions(),
                 root: String? = nil, probe: String? = nil, projectDirectory: String = ".",
-                digests: DigestCache? = nil) {
+                digests: DigestCache? = nil, gateway: SSHGateway? = nil) {
+        self.gateway = gateway
         self.digests = digests
         self.hostName = hostName
         self.destination = destination
@@ -90,7 +94,7 @@ public final class SSHExecutor: Executor, @unchecked Sendable {
             if let existing = state.withLock({ current }), !existing.isLost { return existing }
             let made: SSHConnection
             do {
-                made = try SSHConnection(hostName: hostName, destination: destination, options: options)
+                made = try SSHConnection(hostName: hostName, destination: destination, options: options, gateway: gateway)
             } catch let error as SSHError {
                 throw unavailable(error)
             }

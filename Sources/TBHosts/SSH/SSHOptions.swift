@@ -1,5 +1,5 @@
 /// Where to connect: `user@address:port`.
-public struct SSHDestination: Equatable, Sendable, CustomStringConvertible {
+public struct SSHDestination: Hashable, Sendable, CustomStringConvertible {
     public var user: String
     /// A host name or an IP address, resolved with getaddrinfo at connect time.
     public var address: String
@@ -15,6 +15,27 @@ public struct SSHDestination: Equatable, Sendable, CustomStringConvertible {
     var knownHostsName: String { port == 22 ? address : "[\(address)]:\(port)" }
 
     public var description: String { "\(user)@\(address):\(port)" }
+
+    /// `[user@]address[:port]` split into its parts (an IPv6 address in brackets:
+    /// `[::1]:2222`); nil if the port is not a number in 1...65535 or a part is empty.
+    public static func split(_ text: String) -> (user: String?, address: String, port: Int?)? {
+        var target = Substring(text)
+        var user: String?
+        if let at = target.lastIndex(of: "@") {
+            user = String(target[..<at])
+            target = target[target.index(after: at)...]
+        }
+        var port: Int?
+        if let colon = target.lastIndex(of: ":"), !target.hasSuffix("]") {
+            guard let number = Int(target[target.index(after: colon)...]), (1...65535).contains(number) else { return nil }
+            port = number
+            target = target[..<colon]
+        }
+        while target.first == "[" { target.removeFirst() }
+        while target.last == "]" { target.removeLast() }
+        guard !target.isEmpty, user.map({ !$0.isEmpty }) ?? true else { return nil }
+        return (user, String(target), port)
+    }
 }
 
 /// What to do with a host key that the known_hosts file does not list. A key that
@@ -30,7 +51,7 @@ public enum StrictHostKeyChecking: String, Equatable, Sendable {
 
 /// How to connect and authenticate; usually filled from OpenSSH client config
 /// (`SSHConfig.resolve`).
-public struct SSHOptions: Equatable, Sendable {
+public struct SSHOptions: Hashable, Sendable {
     /// Private key files tried after the agent, in order. Empty: `~/.ssh/id_ed25519`,
     /// `~/.ssh/id_ecdsa`, `~/.ssh/id_rsa`, those that exist.
     public var identityFiles: [String]
@@ -50,6 +71,9 @@ public struct SSHOptions: Equatable, Sendable {
     /// fails its targets after about `serverAliveInterval × (serverAliveCountMax + 1)`
     /// seconds instead of hanging them.
     public var serverAliveCountMax: Int
+    /// A command whose stdin and stdout carry the connection instead of a TCP socket
+    /// (OpenSSH `ProxyCommand`, tokens already expanded; run with `/bin/sh -c`). nil: TCP.
+    public var proxyCommand: String?
 
     public init(identityFiles: [String] = [], knownHostsFile: String = "",
                 strictHostKeyChecking: StrictHostKeyChecking = .yes, connectTimeout: Double = 30,

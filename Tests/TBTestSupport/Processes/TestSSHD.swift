@@ -13,6 +13,10 @@ public final class TestSSHD {
     public let userKey: String
     public var home: String { directory + "/home" }
     public var log: String { directory + "/sshd.log" }
+    /// The address it listens on (127.0.0.1 unless given).
+    public let address: String
+    /// The network namespace it runs in (`ip netns exec`), nil: this process's.
+    public let namespace: String?
     private let ownsDirectory: Bool
     private var pid: pid_t = 0
 
@@ -20,8 +24,13 @@ public final class TestSSHD {
     ///   - directory: where the server keeps its files; nil: a new one under /tmp.
     ///   - userKey: a private key (with `.pub` beside it) to authorise; nil: one is made.
     ///   - logLevel: sshd's `LogLevel` (`DEBUG3` logs every global request, e.g. keepalives).
+    ///   - address: where it listens; `namespace`: the network namespace it runs in.
+    ///   - extraConfig: more sshd_config lines (e.g. `MaxStartups 2:100:2`).
     /// Fails, rather than skipping, when sshd is missing: the project's setup installs it.
-    public init(directory: String? = nil, userKey: String? = nil, logLevel: String = "VERBOSE") throws {
+    public init(directory: String? = nil, userKey: String? = nil, logLevel: String = "VERBOSE",
+                address: String = "127.0.0.1", namespace: String? = nil, extraConfig: [String] = []) throws {
+        self.address = address
+        self.namespace = namespace
         guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd") else {
             throw TestProcessError("/usr/sbin/sshd is missing: install the Debian package openssh-server "
                                    + "(./scripts/setup --packages does)")
@@ -44,7 +53,7 @@ public final class TestSSHD {
         try Self.keygen(hostKey)
         if userKey == nil { try Self.keygen(self.userKey) }
         try """
-            ListenAddress 127.0.0.1
+            ListenAddress \(address)
             Port \(port)
             HostKey \(hostKey)
             AuthorizedKeysFile \(self.userKey).pub
@@ -57,6 +66,7 @@ public final class TestSSHD {
             SetEnv HOME=\(home)
             Subsystem sftp internal-sftp
             LogLevel \(logLevel)
+            \(extraConfig.joined(separator: "\n"))
 
             """.write(toFile: self.directory + "/sshd_config", atomically: true, encoding: .utf8)
         try start()
@@ -69,9 +79,18 @@ public final class TestSSHD {
 
     /// Starts sshd and waits until its port accepts connections.
     public func start() throws {
-        pid = try TestProcess.spawn("/usr/sbin/sshd", ["-D", "-e", "-f", directory + "/sshd_config"], output: log, append: true)
+        let sshd = ["/usr/sbin/sshd", "-D", "-e", "-f", directory + "/sshd_config"]
+        let listening = "Server listening on \(address) port \(port)."
+        let logged = { ((try? String(contentsOfFile: self.log, encoding: .utf8)) ?? "").components(separatedBy: listening).count }
+        let before = logged()
+        if let namespace {
+            pid = try TestProcess.spawn("/usr/sbin/ip", ["netns", "exec", namespace] + sshd, output: log, append: true)
+        } else {
+            pid = try TestProcess.spawn(sshd[0], Array(sshd.dropFirst()), output: log, append: true)
+        }
         for _ in 0..<2000 {
-            if TestProcess.accepts(port: port) { return }
+            if namespace == nil && address == "127.0.0.1" ? TestProcess.accepts(port: port)
+                : logged() > before { return }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { break }
             usleep(10_000)
@@ -124,7 +143,7 @@ public final class TestSSHD {
     /// This server's known_hosts line (what tbmake appends under accept-new, too).
     public func knownHostsLine() throws -> String {
         let key = try String(contentsOfFile: hostKey + ".pub", encoding: .utf8).split(separator: " ")
-        return "[127.0.0.1]:\(port) \(key[0]) \(key[1])\n"
+        return "[\(address)]:\(port) \(key[0]) \(key[1])\n"
     }
 
     /// A new passphrase-less ed25519 key pair at `path` and `path.pub`.
