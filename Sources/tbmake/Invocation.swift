@@ -50,6 +50,7 @@ struct Invocation {
             throw Stop(message: error.description, exitStatus: 2)
         }
         let hostSpecs = try self.hostSpecs(targetfile, graph, configured: config.hosts)
+        let remoteSettings = try RemoteSettings.resolve(command, config: config.cache)
         if command.validateOnly {
             Terminal.out("\(command.file): OK, \(targetfile.targets.count) targets\n")
             return 0
@@ -63,11 +64,12 @@ struct Invocation {
         let fileSystem = DiskFileSystem(digests: digests, prefetched: prefetched)
         let log = readOnly ? loadedLog : try loading.writable(loadedLog)
         return try run(graph, targetfile: targetfile, log: log, fileSystem: fileSystem, digests: digests,
-                       projectDirectory: projectDirectory, hostSpecs: hostSpecs)
+                       projectDirectory: projectDirectory, hostSpecs: hostSpecs, remoteSettings: remoteSettings)
     }
 
     private func run(_ graph: BuildGraph, targetfile: Targetfile, log: BuildLog, fileSystem: DiskFileSystem,
-                     digests: DigestCache, projectDirectory: String, hostSpecs: [String: HostTable.Spec]) throws -> Int32 {
+                     digests: DigestCache, projectDirectory: String, hostSpecs: [String: HostTable.Spec],
+                     remoteSettings: RemoteSettings?) throws -> Int32 {
         var options = BuildOptions()
         options.jobs = command.jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         options.keepGoing = command.keepGoing
@@ -93,14 +95,24 @@ struct Invocation {
         let begin = ContinuousClock.now
         let cache = try openCache()
         let cacheBound = try CacheSettings.maxSize(option: command.cacheMaxSize)
+        let layered = remoteSettings.map { settings in
+            LayeredArtifactCache(local: cache, remote: RemoteCache(url: settings.url, settings: settings.curl,
+                                                                  warn: SerialWarnings(observer).warn),
+                                 upload: settings.upload && !options.dryRun)
+        }
         let build = Build(graph: graph, options: options, store: log, fileSystem: fileSystem, observer: observer,
-                          cache: cache, archiver: SnapshotArchiver(), executorFor: hosts.executor(for:))
+                          cache: layered ?? cache, archiver: SnapshotArchiver(), executorFor: hosts.executor(for:))
         // Freed by the process's exit: tearing down a graph of 10,000 targets object by
         // object costs more than deciding that none of them must run.
         retainedUntilExit.append(contentsOf: [targetfile, graph, log, fileSystem, build, hosts] as [Any])
         let summary: BuildSummary
         do { summary = try build.run() } catch {
+            layered?.finishUploads()
             throw Stop(message: "\(error)", exitStatus: 1)
+        }
+        if let layered {
+            layered.finishUploads()
+            if !options.dryRun { RemoteStatsLog.append(layered.remote.stats, cache: cache) }
         }
         if !options.dryRun {
             if summary.restored + summary.cacheMisses > 0 {

@@ -1,0 +1,165 @@
+import Foundation
+import TBTestSupport
+import XCTest
+
+/// The remote cache (`--remote-cache URL`) against a real nginx WebDAV server on
+/// loopback, in Bazel's HTTP cache layout: two projects with separate local caches that
+/// share only the server; a server that is corrupt, lies, refuses, fails or hangs; the
+/// server stopped mid-run. Recipes append to `counter` to prove whether they ran.
+final class RemoteCacheTests: XCTestCase {
+    /// `gen` and `show` are cacheable; `announce` is a side effect (no outputs).
+    static let targetfile = """
+        gen: src.txt
+            out dist/gen.sh
+            run echo gen >> counter ; cp src.txt $(out) ; chmod 755 $(out)
+        show: gen
+            out dist/show.txt
+            run echo show >> counter ; sh dist/gen.sh > $(out)
+        announce: show
+            run echo announce >> counter
+
+        """
+
+    private var nginx: TestNginx!
+
+    override func setUpWithError() throws {
+        nginx = try TestNginx()
+    }
+
+    override func tearDown() {
+        nginx?.stop()
+        nginx = nil
+    }
+
+    func project(_ targetfile: String = RemoteCacheTests.targetfile) throws -> Project {
+        let project = try Project(targetfile: targetfile)
+        try project.write("src.txt", "echo hello\n")
+        return project
+    }
+
+    /// tbmake in `project` with its own local cache (`cache/`) and no remote cache from the environment.
+    func tbmake(_ project: Project, _ arguments: String...) throws -> RunResult {
+        try RunningTBMake(binary: "/usr/bin/env",
+                          arguments: ["-u", "TBMAKE_CACHE", "-u", "TBMAKE_REMOTE_CACHE", "TBMAKE_CONFIG=/nonexistent",
+                                      try TBMakeBinary.path(), "-C", project.path] + arguments).wait()
+    }
+
+    func counter(_ project: Project) throws -> [String] {
+        project.exists("counter") ? try project.read("counter").split(separator: "\n").map(String.init) : []
+    }
+
+    /// Files under the server's `sub` directory (`cas`, `ac`), sorted.
+    func served(_ sub: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: nginx.root + "/tbmake/" + sub)) ?? []).sorted()
+    }
+
+    func warnings(_ result: RunResult) -> [String] {
+        result.stderr.split(separator: "\n").filter { $0.hasPrefix("tbmake: warning: ") }.map(String.init)
+    }
+
+    var remote: String { nginx.url + "/tbmake" }
+
+    func testTwoProjectsSharingOnlyTheServerRestoreEveryCacheableOutput() throws {
+        let a = try project()
+        let first = try tbmake(a, "--remote-cache", remote, "announce")
+        XCTAssertEqual(first.status, 0, "\(first)")
+        XCTAssertEqual(try counter(a), ["gen", "show", "announce"])
+        let genDigest = try a.sha256(file: "dist/gen.sh")
+        let showDigest = try a.sha256(file: "dist/show.txt")
+        XCTAssertEqual(served("cas"), [genDigest, showDigest].sorted(), "both outputs uploaded, by content digest")
+        XCTAssertEqual(served("ac").count, 2, "one action entry per cacheable target")
+        // The entry of `gen`, as bazel-remote reads it: an ActionResult in proto3 JSON.
+        let entries = try served("ac").map { try String(contentsOfFile: nginx.root + "/tbmake/ac/" + $0, encoding: .utf8) }
+        XCTAssertTrue(entries.contains("""
+            {"outputFiles":[{"digest":{"hash":"\(genDigest)","sizeBytes":"11"},"isExecutable":true,"path":"dist\\/gen.sh"}]}
+            """) || entries.contains("""
+            {"outputFiles":[{"digest":{"hash":"\(genDigest)","sizeBytes":"11"},"isExecutable":true,"path":"dist/gen.sh"}]}
+            """), "\(entries)")
+
+        let b = try project()
+        let second = try tbmake(b, "--remote-cache", remote, "--json", "announce")
+        XCTAssertEqual(second.status, 0, "\(second)")
+        XCTAssertEqual(try counter(b), ["announce"], "only the target with effects ran")
+        XCTAssertEqual(second.summary()?["restored"] as? Int, 2)
+        XCTAssertEqual(try b.sha256(file: "dist/gen.sh"), genDigest)
+        XCTAssertEqual(try b.sha256(file: "dist/show.txt"), showDigest)
+        XCTAssertEqual(warnings(second), [])
+
+        let stats = try RunningTBMake(binary: try TBMakeBinary.path(), arguments: ["cache", "stats", "--cache-dir", b.path + "/cache"]).wait()
+        XCTAssertTrue(stats.stdout.hasSuffix("remote (last 100 runs): 2 hits, 0 misses, 17 bytes down, 0 bytes up\n"), stats.stdout)
+    }
+
+    func testUploadNoOnlyReads() throws {
+        let a = try project()
+        XCTAssertEqual(try tbmake(a, "--remote-cache", remote, "--remote-upload=no", "show").status, 0)
+        XCTAssertEqual(served("cas"), [])
+        XCTAssertEqual(served("ac"), [])
+        try a.write("tbmake.conf", "[cache]\nremote = \(remote)\nupload = no\n")
+        let configured = try RunningTBMake(binary: "/usr/bin/env", arguments: [
+            "-u", "TBMAKE_REMOTE_CACHE", "TBMAKE_CONFIG=\(a.path)/tbmake.conf", try TBMakeBinary.path(), "-C", a.path, "-B", "show",
+        ]).wait()
+        XCTAssertEqual(configured.status, 0, "\(configured)")
+        XCTAssertEqual(served("cas"), [], "upload = no in tbmake.conf")
+    }
+
+    func testTheEnvironmentAndTheConfigNameTheRemoteCache() throws {
+        let a = try project()
+        let fromEnvironment = try RunningTBMake(binary: "/usr/bin/env", arguments: [
+            "-u", "TBMAKE_CACHE", "TBMAKE_CONFIG=/nonexistent", "TBMAKE_REMOTE_CACHE=\(remote)", try TBMakeBinary.path(), "-C", a.path, "gen",
+        ]).wait()
+        XCTAssertEqual(fromEnvironment.status, 0, "\(fromEnvironment)")
+        XCTAssertEqual(served("cas").count, 1)
+        let b = try project()
+        try b.write("tbmake.conf", "[cache]\nremote = \(remote)\n")
+        let fromConfig = try RunningTBMake(binary: "/usr/bin/env", arguments: [
+            "-u", "TBMAKE_CACHE", "-u", "TBMAKE_REMOTE_CACHE", "TBMAKE_CONFIG=\(b.path)/tbmake.conf", try TBMakeBinary.path(), "-C", b.path, "gen",
+        ]).wait()
+        XCTAssertEqual(fromConfig.status, 0, "\(fromConfig)")
+        XCTAssertEqual(try counter(b), [], "restored through [cache] remote")
+    }
+
+    func testACorruptBlobOnTheServerIsDetectedAndNeverRestored() throws {
+        let a = try project()
+        XCTAssertEqual(try tbmake(a, "--remote-cache", remote, "gen").status, 0)
+        let digest = try a.sha256(file: "dist/gen.sh")
+        try "echo evil\n".write(toFile: nginx.root + "/tbmake/cas/" + digest, atomically: false, encoding: .utf8)
+
+        let b = try project()
+        let result = try tbmake(b, "--remote-cache", remote, "gen")
+        XCTAssertEqual(result.status, 0, "\(result)")
+        XCTAssertEqual(warnings(result).count, 1, "\(result)")
+        XCTAssertTrue(warnings(result)[0].contains("remote object cas/\(digest) is corrupt"), "\(result)")
+        XCTAssertEqual(try counter(b), ["gen"], "the target ran")
+        XCTAssertEqual(try b.read("dist/gen.sh"), "echo hello\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: b.path + "/cache/objects/\(digest.prefix(2))/\(digest)")
+                       && (try? String(contentsOfFile: b.path + "/cache/objects/\(digest.prefix(2))/\(digest)", encoding: .utf8)) == "echo evil\n")
+    }
+
+    func testAnActionEntryNamingOtherPathsIsNeverRestored() throws {
+        let a = try project()
+        XCTAssertEqual(try tbmake(a, "--remote-cache", remote, "gen").status, 0)
+        let digest = try a.sha256(file: "dist/gen.sh")
+        let entry = nginx.root + "/tbmake/ac/" + served("ac")[0]
+        // A path outside the project: rejected with a warning, never written.
+        try """
+            {"outputFiles":[{"path":"../escaped.sh","digest":{"hash":"\(digest)","sizeBytes":"11"},"isExecutable":true}]}
+            """.write(toFile: entry, atomically: false, encoding: .utf8)
+        let b = try project()
+        let unsafe = try tbmake(b, "--remote-cache", remote, "gen")
+        XCTAssertEqual(unsafe.status, 0, "\(unsafe)")
+        XCTAssertEqual(warnings(unsafe).count, 1, "\(unsafe)")
+        XCTAssertTrue(warnings(unsafe)[0].contains("names the unsafe path '../escaped.sh'"), "\(unsafe)")
+        XCTAssertEqual(try counter(b), ["gen"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: b.path + "/../escaped.sh"))
+
+        // A path the Targetfile does not declare for the target: a miss, the target runs.
+        try """
+            {"outputFiles":[{"path":"dist/other.sh","digest":{"hash":"\(digest)","sizeBytes":"11"},"isExecutable":true}]}
+            """.write(toFile: entry, atomically: false, encoding: .utf8)
+        let c = try project()
+        let undeclared = try tbmake(c, "--remote-cache", remote, "gen")
+        XCTAssertEqual(undeclared.status, 0, "\(undeclared)")
+        XCTAssertEqual(try counter(c), ["gen"])
+        XCTAssertFalse(c.exists("dist/other.sh"))
+    }
+}
