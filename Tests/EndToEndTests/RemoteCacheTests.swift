@@ -23,7 +23,8 @@ final class RemoteCacheTests: XCTestCase {
     private var nginx: TestNginx!
 
     override func setUpWithError() throws {
-        nginx = try TestNginx()
+        // /s401/ … /s507/ answer every request with that status.
+        nginx = try TestNginx(serverConfig: [401, 403, 500, 507].map { "location /s\($0)/ { return \($0); }" }.joined(separator: "\n"))
     }
 
     override func tearDown() {
@@ -161,5 +162,93 @@ final class RemoteCacheTests: XCTestCase {
         XCTAssertEqual(undeclared.status, 0, "\(undeclared)")
         XCTAssertEqual(try counter(c), ["gen"])
         XCTAssertFalse(c.exists("dist/other.sh"))
+    }
+
+    // MARK: - Faults never fail a build
+
+    /// The whole pipeline runs as without a remote cache, with exactly one warning.
+    func assertRunsWithOneWarning(_ result: RunResult, _ project: Project, containing text: String,
+                                  file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(result.status, 0, "\(result)", file: file, line: line)
+        XCTAssertEqual(try counter(project), ["gen", "show", "announce"], file: file, line: line)
+        XCTAssertEqual(warnings(result).count, 1, "\(result)", file: file, line: line)
+        XCTAssertTrue(warnings(result).first?.contains(text) == true, "\(result)", file: file, line: line)
+        XCTAssertTrue(warnings(result).first?.hasSuffix("; using the local cache only for the rest of this run") == true,
+                      "\(result)", file: file, line: line)
+    }
+
+    func testErrorAnswersGiveOneWarningAndTheBuildCompletes() throws {
+        for status in [401, 403, 500, 507] {
+            let a = try project()
+            let result = try tbmake(a, "--remote-cache", nginx.url + "/s\(status)/cache", "announce")
+            try assertRunsWithOneWarning(result, a, containing: "answered \(status)")
+        }
+        let log = try String(contentsOfFile: nginx.directory + "/access.log", encoding: .utf8)
+        XCTAssertEqual(log.split(separator: "\n").filter { $0.contains("/s500/") }.count, 3, "a 500 is tried 3 times")
+        XCTAssertEqual(log.split(separator: "\n").filter { $0.contains("/s507/") }.count, 1, "a 507 is not retried")
+    }
+
+    func testAServerThatNeverAnswersTimesOut() throws {
+        // Accepts connections and never answers.
+        let port = try TestProcess.freePort()
+        let silent = try TestProcess.spawn("/usr/bin/python3", ["-c", """
+            import socket, time
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", \(port))); s.listen(50)
+            held = []
+            while True:
+                c, _ = s.accept(); held.append(c)
+            """], output: "/dev/null", append: false)
+        defer { kill(silent, SIGKILL); var status: Int32 = 0; waitpid(silent, &status, 0) }
+        while !TestProcess.accepts(port: port) { usleep(10_000) }
+        let a = try project()
+        let start = Date()
+        let result = try tbmake(a, "--remote-cache", "http://127.0.0.1:\(port)/cache", "--remote-timeout", "1s", "announce")
+        try assertRunsWithOneWarning(result, a, containing: "timed out")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10, "one timeout, then the local cache alone")
+    }
+
+    func testAServerThatIsDownGivesOneWarning() throws {
+        nginx.stop()
+        let a = try project()
+        try assertRunsWithOneWarning(try tbmake(a, "--remote-cache", remote, "announce"), a, containing: "Couldn't connect")
+    }
+
+    func testTheServerStoppedMidRunGivesOneWarningAndTheBuildCompletes() throws {
+        // `gen` waits, after it started, until the test has stopped the server.
+        let a = try project("""
+            gen: src.txt
+                out dist/gen.sh
+                run echo gen >> counter ; touch started ; while [ ! -e resume ]; do sleep 0.05; done ; cp src.txt $(out)
+            show: gen
+                out dist/show.txt
+                run echo show >> counter ; sh dist/gen.sh > $(out)
+            announce: show
+                run echo announce >> counter
+
+            """)
+        let running = try a.start(["--remote-cache", remote, "announce"])
+        while !a.exists("started") { usleep(20_000) }
+        nginx.stop()
+        try a.write("resume", "")
+        let result = try running.wait()
+        try assertRunsWithOneWarning(result, a, containing: "Couldn't connect")
+        XCTAssertEqual(try a.read("dist/show.txt"), "hello\n")
+    }
+
+    func testCredentialsNeverAppearInOutput() throws {
+        let a = try project()
+        let human = try tbmake(a, "--remote-cache", nginx.url.replacing("://", with: "://alice:s3cr3t@") + "/s401/cache",
+                               "--remote-header", "Authorization: Bearer t0ken", "announce")
+        try assertRunsWithOneWarning(human, a, containing: "alice:***@127.0.0.1")
+        let b = try project()
+        let json = try tbmake(b, "--json", "--remote-cache", nginx.url.replacing("://", with: "://alice:s3cr3t@") + "/s403/cache",
+                              "--remote-header", "Authorization: Bearer t0ken", "announce")
+        XCTAssertEqual(json.status, 0)
+        for text in [human.stdout, human.stderr, json.stdout, json.stderr, try a.read(".tbmake/log"), try b.read(".tbmake/log")] {
+            XCTAssertFalse(text.contains("s3cr3t"), text)
+            XCTAssertFalse(text.contains("t0ken"), text)
+        }
+        XCTAssertTrue(json.stdout.contains("alice:***@"), json.stdout)
     }
 }

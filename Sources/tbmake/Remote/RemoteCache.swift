@@ -1,3 +1,4 @@
+import CCurl
 import TBStore
 #if canImport(Glibc)
 import Glibc
@@ -171,7 +172,9 @@ final class RemoteCache: @unchecked Sendable {
                     + (response.status == 507 ? " (the server is full)" : "")
             } catch {
                 retryable = error.isConnectionReset
-                problem = RemoteURL.masking(error.description, of: base)
+                problem = error.code == CURLE_OPERATION_TIMEDOUT
+                    ? "\(method) \(RemoteURL.masked(url)): timed out (no answer within \(settings.timeoutSeconds) s, --remote-timeout)"
+                    : RemoteURL.masking(error.description, of: base)
             }
             if !retryable || attempt == 3 {
                 disable(problem)

@@ -98,7 +98,11 @@ public final class TestNginx {
     /// Kills nginx and its workers; connections in flight are cut.
     public func stop() {
         guard pid > 0 else { return }
-        for process in ([pid] + TestProcess.descendants(of: pid)).reversed() { kill(process, SIGKILL) }
+        // The master first: a master that outlived a worker would fork a new one.
+        let workers = TestProcess.descendants(of: pid)
+        kill(pid, SIGKILL)
+        for process in workers { kill(process, SIGKILL) }
+        for process in TestProcess.descendants(of: pid) { kill(process, SIGKILL) }
         var status: Int32 = 0
         _ = waitpid(pid, &status, 0)
         pid = 0
