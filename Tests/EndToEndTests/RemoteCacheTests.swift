@@ -252,3 +252,44 @@ final class RemoteCacheTests: XCTestCase {
         XCTAssertTrue(json.stdout.contains("alice:***@"), json.stdout)
     }
 }
+
+/// A large output through the remote cache: uploaded and downloaded streamed, so the
+/// memory tbmake uses does not grow with the file (200 MiB here; bench/remote-cache
+/// measures 1 GiB).
+final class RemoteCacheLargeOutputTests: XCTestCase {
+    func testA200MiBOutputGoesUpAndComesDownWithFlatMemory() throws {
+        let nginx = try TestNginx()
+        defer { nginx.stop() }
+        let targetfile = """
+            big:
+                out dist/big.bin
+                run echo big >> counter ; head -c 209715200 /dev/urandom > $(out)
+
+            """
+        // Max resident set of one tbmake run, in KiB, by GNU time.
+        func run(_ project: Project) throws -> (RunResult, Int) {
+            let result = try RunningTBMake(binary: "/usr/bin/env", arguments: [
+                "-u", "TBMAKE_CACHE", "-u", "TBMAKE_REMOTE_CACHE", "TBMAKE_CONFIG=/nonexistent",
+                "/usr/bin/time", "-f", "maxrss=%M", try TBMakeBinary.path(), "-C", project.path,
+                "--remote-cache", nginx.url + "/tbmake", "big",
+            ]).wait()
+            let line = result.stderr.split(separator: "\n").last { $0.hasPrefix("maxrss=") }
+            return (result, Int(line?.dropFirst("maxrss=".count) ?? "") ?? -1)
+        }
+        let a = try Project(targetfile: targetfile)
+        let (upload, uploadRSS) = try run(a)
+        XCTAssertEqual(upload.status, 0, "\(upload)")
+        let digest = try a.sha256(file: "dist/big.bin")
+        XCTAssertEqual(try sha256sum([nginx.root + "/tbmake/cas/" + digest]), [digest], "uploaded whole")
+
+        let b = try Project(targetfile: targetfile)
+        let (download, downloadRSS) = try run(b)
+        XCTAssertEqual(download.status, 0, "\(download)")
+        XCTAssertFalse(b.exists("counter"), "restored, not run")
+        XCTAssertEqual(try b.sha256(file: "dist/big.bin"), digest)
+        // tbmake itself needs ~20-30 MiB; a file held in memory would add 200.
+        XCTAssertGreaterThan(uploadRSS, 0)
+        XCTAssertLessThan(uploadRSS, 80 * 1024, "upload: max RSS \(uploadRSS) KiB")
+        XCTAssertLessThan(downloadRSS, 80 * 1024, "download: max RSS \(downloadRSS) KiB")
+    }
+}
