@@ -64,12 +64,13 @@ struct Invocation {
         let fileSystem = DiskFileSystem(digests: digests, prefetched: prefetched)
         let log = readOnly ? loadedLog : try loading.writable(loadedLog)
         return try run(graph, targetfile: targetfile, log: log, fileSystem: fileSystem, digests: digests,
-                       projectDirectory: projectDirectory, hostSpecs: hostSpecs, remoteSettings: remoteSettings)
+                       projectDirectory: projectDirectory, hostSpecs: hostSpecs, remoteSettings: remoteSettings,
+                       cacheConfig: config.cache)
     }
 
     private func run(_ graph: BuildGraph, targetfile: Targetfile, log: BuildLog, fileSystem: DiskFileSystem,
                      digests: DigestCache, projectDirectory: String, hostSpecs: [String: HostTable.Spec],
-                     remoteSettings: RemoteSettings?) throws -> Int32 {
+                     remoteSettings: RemoteSettings?, cacheConfig: [String: String]) throws -> Int32 {
         var options = BuildOptions()
         options.jobs = command.jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         options.keepGoing = command.keepGoing
@@ -85,8 +86,19 @@ struct Invocation {
             throw Stop(message: "\(error)", exitStatus: 2)
         }
         let hosts = HostTable(specs: hostSpecs, projectDirectory: projectDirectory, sshConfig: sshConfig, digests: digests)
-        let pipelineLock = options.dryRun ? nil : try acquirePipelineLock(targetfile, graph)
+        let pipelineLock = options.dryRun ? nil : try acquirePipelineLock(targetfile, graph, cacheConfig: cacheConfig)
         defer { withExtendedLifetime(pipelineLock) {} }
+        let davLock = pipelineLock as? DAVLock
+        if let davLock { InterruptHandler.atStop { davLock.release() } }
+        defer { davLock?.release() }
+        var guarded: [String: Executor] = [:]
+        let executorFor: (String?) -> Executor = { name in
+            guard let davLock else { return hosts.executor(for: name) }
+            if let existing = guarded[name ?? ""] { return existing }
+            let executor = LockGuardedExecutor(hosts.executor(for: name), lock: davLock)
+            guarded[name ?? ""] = executor
+            return executor
+        }
         let human = HumanObserver(dryRun: command.dryRun, explain: command.explain,
                                   nameWidth: graph.targetNames.map(\.count).max() ?? 0)
         let jsonObserver = command.json ? JSONObserver() : nil
@@ -101,7 +113,7 @@ struct Invocation {
                                  upload: settings.upload && !options.dryRun)
         }
         let build = Build(graph: graph, options: options, store: log, fileSystem: fileSystem, observer: observer,
-                          cache: layered ?? cache, archiver: SnapshotArchiver(), executorFor: hosts.executor(for:))
+                          cache: layered ?? cache, archiver: SnapshotArchiver(), executorFor: executorFor)
         // Freed by the process's exit: tearing down a graph of 10,000 targets object by
         // object costs more than deciding that none of them must run.
         retainedUntilExit.append(contentsOf: [targetfile, graph, log, fileSystem, build, hosts] as [Any])
@@ -133,6 +145,9 @@ struct Invocation {
         if command.question { return summary.wouldRun > 0 ? 1 : 0 }
         if let jsonObserver { jsonObserver.summary(summary, dryRun: options.dryRun) } else {
             human.summary(summary, seconds: seconds)
+        }
+        if let davLock, let reason = davLock.lostReason {
+            throw Stop(message: "lost the lock \(RemoteURL.masked(davLock.url)) (\(reason)): no recipe step started after that; the run failed", exitStatus: 1)
         }
         return summary.failed > 0 ? 1 : 0
     }
@@ -208,19 +223,55 @@ struct Invocation {
         return try Inventory.load(path: path)
     }
 
-    /// The Targetfile's `lock PATH`, held until the run ends: a second run of the
-    /// pipeline fails at once, naming the holder.
-    private func acquirePipelineLock(_ targetfile: Targetfile, _ graph: BuildGraph) throws -> DirectoryLock? {
+    /// The Targetfile's `lock PATH` (a `DirectoryLock`) or `lock URL` (a `DAVLock` on a
+    /// WebDAV server), held until the run ends: a second run of the pipeline fails at
+    /// once naming the holder, or with `--wait-lock` waits for it.
+    private func acquirePipelineLock(_ targetfile: Targetfile, _ graph: BuildGraph,
+                                     cacheConfig: [String: String]) throws -> AnyObject? {
         guard let template = targetfile.lock else { return nil }
         let path: String
         do { path = try graph.expandTopLevel(template) } catch {
             throw Stop(message: "\(error)", exitStatus: 2)
         }
-        do { return try DirectoryLock.acquire(path: path) } catch let StoreError.locked(_, pid) {
-            let holder = pid.map { "process \($0)" } ?? "another process"
-            throw Stop(message: "the pipeline is already running: \(path) is locked by \(holder) (\(template.location))", exitStatus: 1)
-        } catch {
-            throw Stop(message: "cannot lock \(path): \(error)", exitStatus: 1)
+        var waitSeconds: Double?
+        if let text = command.waitLock {
+            guard let seconds = DurationText.seconds(text) else {
+                throw Stop(message: "--wait-lock '\(text)' is not a duration (30s, 10m)", exitStatus: 2)
+            }
+            waitSeconds = seconds
+        }
+        if RemoteURL.isHTTP(path) {
+            let settings = try RemoteSettings.curlSettings(command, config: cacheConfig)
+            let shown = RemoteURL.masked(path)
+            do {
+                return try DAVLock.acquire(url: path, settings: settings, waitSeconds: waitSeconds) { holder in
+                    Terminal.err("tbmake: waiting for the lock \(shown), held by \(holder)\n")
+                }
+            } catch let failure as DAVLock.Failure {
+                if let holder = failure.holder {
+                    let waited = command.waitLock.map { " after waiting \($0)" } ?? ""
+                    throw Stop(message: "the pipeline is already running: \(shown) is locked by \(holder)\(waited) (\(template.location))", exitStatus: 1)
+                }
+                throw Stop(message: "cannot lock \(shown): \(failure.message) (\(template.location))", exitStatus: 1)
+            }
+        }
+        let deadline = waitSeconds.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
+        var announced: Int32?? = .none
+        while true {
+            do { return try DirectoryLock.acquire(path: path) } catch let StoreError.locked(_, pid) {
+                let holder = pid.map { "process \($0)" } ?? "another process"
+                guard let deadline, ContinuousClock.now < deadline else {
+                    let waited = command.waitLock.map { " after waiting \($0)" } ?? ""
+                    throw Stop(message: "the pipeline is already running: \(path) is locked by \(holder)\(waited) (\(template.location))", exitStatus: 1)
+                }
+                if announced != .some(pid) {
+                    Terminal.err("tbmake: waiting for the lock \(path), held by \(holder)\n")
+                    announced = .some(pid)
+                }
+                usleep(200_000)
+            } catch {
+                throw Stop(message: "cannot lock \(path): \(error)", exitStatus: 1)
+            }
         }
     }
 

@@ -25,6 +25,19 @@ struct RemoteSettings {
         guard RemoteURL.isHTTP(url) else {
             throw Invocation.Stop(message: "remote cache \(RemoteURL.masked(url)): expected an http:// or https:// URL", exitStatus: 2)
         }
+        let curl = try curlSettings(command, config: config)
+        let upload: Bool
+        switch command.remoteUpload ?? config["upload"] ?? "yes" {
+        case "yes", "true", "1": upload = true
+        case "no", "false", "0": upload = false
+        case let other:
+            throw Invocation.Stop(message: "remote upload '\(other)': expected yes or no", exitStatus: 2)
+        }
+        return RemoteSettings(url: url, upload: upload, curl: curl)
+    }
+
+    /// Timeout, CA file and headers, for the remote cache and for a `lock URL`.
+    static func curlSettings(_ command: TBMake, config: [String: String]) throws -> CurlSettings {
         var curl = CurlSettings()
         if let text = command.remoteTimeout ?? config["timeout"] {
             guard let seconds = DurationText.seconds(text) else {
@@ -39,13 +52,6 @@ struct RemoteSettings {
             }
             curl.headers.append(header)
         }
-        let upload: Bool
-        switch command.remoteUpload ?? config["upload"] ?? "yes" {
-        case "yes", "true", "1": upload = true
-        case "no", "false", "0": upload = false
-        case let other:
-            throw Invocation.Stop(message: "remote upload '\(other)': expected yes or no", exitStatus: 2)
-        }
-        return RemoteSettings(url: url, upload: upload, curl: curl)
+        return curl
     }
 }
