@@ -123,4 +123,27 @@ final class LockAcrossMachinesTests: XCTestCase {
         XCTAssertTrue(last.hasPrefix("tbmake: lost the lock \(lockURL) (the refresh failed: "), "\(result)")
         XCTAssertTrue(last.hasSuffix("Couldn't connect to server): no recipe step started after that; the run failed"), "\(result)")
     }
+
+    func testWaitLockQueuesForALockPathToo() throws {
+        let shared = nginx.directory + "/pipeline.lock"
+        let targetfile = """
+            lock \(shared)
+            hold:
+                run echo hold >> counter ; touch started ; while [ ! -e resume ]; do sleep 0.05; done
+
+            """
+        let a = try Project(targetfile: targetfile)
+        let first = try start(a, "hold")
+        waitUntilStarted(a)
+        let b = try Project(targetfile: targetfile)
+        try b.write("resume", "")
+        let queued = try start(b, "--wait-lock", "30s", "hold")
+        usleep(500_000)
+        try a.write("resume", "")
+        XCTAssertEqual(try first.wait().status, 0)
+        let second = try queued.wait()
+        XCTAssertEqual(second.status, 0, "\(second)")
+        XCTAssertEqual(second.stderr, "tbmake: waiting for the lock \(shared), held by process \(first.process.processIdentifier)\n")
+        XCTAssertEqual(try counter(b), ["hold"])
+    }
 }

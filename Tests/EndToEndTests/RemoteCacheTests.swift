@@ -8,17 +8,7 @@ import XCTest
 /// server stopped mid-run. Recipes append to `counter` to prove whether they ran.
 final class RemoteCacheTests: XCTestCase {
     /// `gen` and `show` are cacheable; `announce` is a side effect (no outputs).
-    static let targetfile = """
-        gen: src.txt
-            out dist/gen.sh
-            run echo gen >> counter ; cp src.txt $(out) ; chmod 755 $(out)
-        show: gen
-            out dist/show.txt
-            run echo show >> counter ; sh dist/gen.sh > $(out)
-        announce: show
-            run echo announce >> counter
-
-        """
+    static let targetfile = CacheRestoreTests.targetfile
 
     private var nginx: TestNginx!
 
@@ -162,6 +152,32 @@ final class RemoteCacheTests: XCTestCase {
         XCTAssertEqual(undeclared.status, 0, "\(undeclared)")
         XCTAssertEqual(try counter(c), ["gen"])
         XCTAssertFalse(c.exists("dist/other.sh"))
+    }
+
+    func testHelpNamesTheOptionsAndBadValuesAreUsageErrors() throws {
+        let a = try project()
+        let help = try tbmake(a, "--help")
+        for option in ["--remote-cache <URL>", "--remote-upload <yes|no>", "--remote-timeout <DURATION>",
+                       "--remote-cacert <FILE>", "--remote-header <'NAME: VALUE'>", "--wait-lock <DURATION>"] {
+            XCTAssertTrue(help.stdout.contains(option), "--help does not mention \(option): \(help)")
+        }
+        let cases: [([String], String)] = [
+            (["--remote-cache", "ftp://alice:pw@host/c"], "tbmake: remote cache ftp://alice:***@host/c: expected an http:// or https:// URL\n"),
+            (["--remote-cache", remote, "--remote-upload=maybe"], "tbmake: remote upload 'maybe': expected yes or no\n"),
+            (["--remote-cache", remote, "--remote-timeout", "soon"], "tbmake: remote timeout 'soon' is not a duration (30s, 2m)\n"),
+            (["--remote-cache", remote, "--remote-header", "t0ken"], "tbmake: --remote-header needs 'Name: value'\n"),
+        ]
+        for (arguments, message) in cases {
+            let result = try RunningTBMake(binary: "/usr/bin/env", arguments: [
+                "TBMAKE_CONFIG=/nonexistent", try TBMakeBinary.path(), "-C", a.path] + arguments + ["gen"]).wait()
+            XCTAssertEqual(result.status, 2, "\(arguments): \(result)")
+            XCTAssertEqual(result.stderr, message, "\(arguments)")
+        }
+        try a.write("tbmake.conf", "[cache]\nremotes = \(remote)\n")
+        let config = try RunningTBMake(binary: "/usr/bin/env", arguments: [
+            "TBMAKE_CONFIG=\(a.path)/tbmake.conf", try TBMakeBinary.path(), "-C", a.path, "gen"]).wait()
+        XCTAssertEqual(config.stderr, "tbmake: tbmake.conf: unknown key 'remotes' in [cache] (expected remote, upload, timeout or cacert)\n")
+        XCTAssertEqual(try counter(a), [], "nothing ran")
     }
 
     // MARK: - Faults never fail a build
