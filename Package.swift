@@ -35,7 +35,7 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "TBStore", dependencies: ["CCrypto"]),
-        .target(name: "TBTargetfile"),
+        .target(name: "TBTargetfile", dependencies: ["TBStore"]),
         .target(name: "TBEngine", dependencies: ["TBStore", "TBTargetfile"]),
         .target(name: "TBHosts", dependencies: ["TBEngine", "TBStore", "CSSH2", "CCrypto"]),
         .target(name: "TBSnapshot", dependencies: ["TBStore", "CArchive"]),

@@ -1,6 +1,8 @@
 #ifndef TBMAKE_CCRYPTO_SHIM_H
 #define TBMAKE_CCRYPTO_SHIM_H
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/err.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>

@@ -18,6 +18,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// The cache object at `path`, named `digest`, does not hold the content its name
     /// says (a flipped byte, a truncated file). It has been removed and nothing was placed.
     case corruptObject(digest: Digest, path: String)
+    /// Something other than a regular file (`kind`: "a FIFO", "a socket", ...) stood
+    /// where the cache object `digest` belongs. It has been removed and nothing was placed.
+    case notAnObject(digest: Digest, path: String, kind: String)
     /// The cache has no object `digest` (never stored, or collected meanwhile).
     case missingObject(digest: Digest, path: String)
     /// The file at `path` does not hash to the digest the caller expected; nothing was stored.
@@ -38,6 +41,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "another tbmake is running in this project (\(path))"
         case .corruptObject(let digest, let path):
             return "corrupt cache object \(digest.short) (\(path)): content does not match its name; removed"
+        case .notAnObject(let digest, let path, let kind):
+            return "corrupt cache object \(digest.short) (\(path)): \(kind), not a regular file; removed"
         case .missingObject(let digest, let path):
             return "cache object \(digest.short) is missing (\(path))"
         case .digestMismatch(let path, let expected, let actual):

@@ -28,6 +28,8 @@ public enum BodyStatement: Hashable, Sendable {
     case parallel(Int)
     /// `steps A B C`: run these targets one after the other, in the written order.
     case steps([Template])
+    /// `pool NAME`: the target's recipe takes a slot of pool NAME.
+    case pool(String)
 
     /// A rule parameter bound by `use RULE NAME=VALUE`.
     public struct Binding: Hashable, Sendable {
@@ -36,7 +38,7 @@ public enum BodyStatement: Hashable, Sendable {
     }
 
     /// The keywords a body line may start with, in the order the docs list them.
-    public static let keywords = ["host", "out", "state", "always", "nocache", "timeout", "retry", "env", "run", "put", "get", "pack", "unpack", "exclude", "use", "foreach", "parallel", "steps", "wait"]
+    public static let keywords = ["host", "out", "state", "always", "nocache", "timeout", "retry", "env", "run", "put", "get", "pack", "unpack", "exclude", "use", "foreach", "parallel", "pool", "steps", "wait"]
 }
 
 /// A body statement and where it was written.

@@ -107,6 +107,12 @@ extension Parser {
             statement = .foreach(variable: String(variable), nodes: try Template.parse(specText, at: restLoc.advanced(by: specOffset)))
         case "wait":
             statement = .wait(try durationArgument())
+        case "pool":
+            try needsArgument()
+            guard rest.utf8.allSatisfy(Lexer.isNameByte) else {
+                throw TargetfileError(restLoc, "invalid pool name '\(rest)'")
+            }
+            statement = .pool(String(rest))
         case "parallel":
             statement = .parallel(try wholeNumber(in: 1...10000, "parallel limit", expected: "a whole number from 1"))
         case "steps":

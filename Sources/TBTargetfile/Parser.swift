@@ -75,6 +75,9 @@ struct Parser {
                 }
                 items.append(.secret(names, loc))
                 return
+            case "pool":
+                items.append(.pool(try Parser.poolDeclaration(rest.text, at: loc.advanced(by: rest.offset))))
+                return
             case "lock", "inventory":
                 let path = try Template.parse(rest.text, at: loc.advanced(by: rest.offset))
                 items.append(word == "lock" ? .lock(path) : .inventory(path))
@@ -117,7 +120,9 @@ struct Parser {
         }
     }
 
-    /// Blank-separated templates of `text` from byte offset `from`.
+    /// Blank-separated templates of `text` from byte offset `from`. A blank after a
+    /// backslash is part of its word (`vm\ images`); the backslash stays in the template,
+    /// for `Words` to take away once the word is expanded.
     static func words(_ text: Substring, from: Int, at loc: SourceLocation) throws(TargetfileError) -> [Template] {
         var result: [Template] = []
         let utf8 = text.utf8
@@ -128,7 +133,11 @@ struct Parser {
             if i >= utf8.endIndex { break }
             var j = i
             var length = 0
-            while j < utf8.endIndex && utf8[j] != 0x20 && utf8[j] != 0x09 { j = utf8.index(after: j); length += 1 }
+            var escaped = false
+            while j < utf8.endIndex && (escaped || (utf8[j] != 0x20 && utf8[j] != 0x09)) {
+                escaped = !escaped && utf8[j] == UInt8(ascii: "\\")
+                j = utf8.index(after: j); length += 1
+            }
             result.append(try Template.parse(text[i..<j], at: loc.advanced(by: offset)))
             i = j
             offset += length
@@ -136,10 +145,28 @@ struct Parser {
         return result
     }
 
+    /// `NAME = N` after `pool`.
+    static func poolDeclaration(_ text: Substring, at loc: SourceLocation) throws(TargetfileError) -> PoolDeclaration {
+        guard let eq = text.firstIndex(of: "=") else { throw TargetfileError(loc, "expected 'pool NAME = DEPTH'") }
+        let name = String(text[..<eq].trimmingBlanks())
+        guard !name.isEmpty, name.utf8.allSatisfy(Lexer.isNameByte) else { throw TargetfileError(loc, "invalid pool name '\(name)'") }
+        if name == PoolDeclaration.consoleName {
+            throw TargetfileError(loc, "the console pool is predefined (depth 1): declare no pool named console")
+        }
+        let depthText = text[text.index(after: eq)...].trimmingBlanks()
+        let depthLoc = loc.advanced(by: text.utf8.distance(from: text.startIndex, to: depthText.startIndex))
+        guard !depthText.isEmpty, depthText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let depth = Int(depthText),
+              (1...100_000).contains(depth) else {
+            throw TargetfileError(depthLoc, "invalid pool depth '\(depthText)': expected a whole number from 1")
+        }
+        return PoolDeclaration(name: name, depth: depth, location: loc)
+    }
+
     static func hostDeclaration(_ text: Substring, at loc: SourceLocation) throws(TargetfileError) -> HostDeclaration {
         guard let eq = text.firstIndex(of: "=") else { throw TargetfileError(loc, "expected 'host NAME = local' or 'host NAME = ssh ADDRESS'") }
         let name = String(text[..<eq].trimmingBlanks())
-        guard !name.isEmpty, name.utf8.allSatisfy({ Lexer.isNameByte($0) || $0 == UInt8(ascii: "*") }) else {
+        // A node's host name may be an FQDN (`host pc7.lab.example = ...`, `host *.lab = ...`).
+        guard !name.isEmpty, name.utf8.allSatisfy({ Lexer.isNameByte($0) || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: ".") }) else {
             throw TargetfileError(loc, "invalid host name '\(name)'")
         }
         let valueOffset = text.utf8.distance(from: text.startIndex, to: text.index(after: eq))

@@ -31,6 +31,9 @@ public struct TargetSpec: Hashable, Sendable {
     public var wait: Double?
     /// `parallel N`: most instances running at once.
     public var parallel: Int?
+    /// `pool NAME`: the pool whose slot the recipe takes, and where it was named.
+    public var pool: String?
+    public var poolLocation: SourceLocation?
     /// `steps A B C`: a sequence, whose targets run in this order; it has no recipe.
     public var sequence: [Template] = []
 

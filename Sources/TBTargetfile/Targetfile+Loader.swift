@@ -12,24 +12,37 @@ extension Targetfile {
         var inventory: Template?
         var secrets: Set<String> = []
         var hostPatterns: [HostDeclaration] = []
+        var pools: [String: PoolDeclaration] = [:]
 
         init(readFile: @escaping (String) -> String?) { self.readFile = readFile }
 
-        mutating func load(source: String, path: String, includedFrom: [String]) throws(TargetfileError) {
-            for item in try Parser.parse(source, file: path) {
+        /// Reads `source` (the text of `path`) and, in place of each `include`, the file
+        /// it names. The files being read are kept on a stack of this function's own.
+        mutating func load(source: String, path: String) throws(TargetfileError) {
+            var files: [(items: [TopLevelItem], next: Int, path: String)] = [(try Parser.parse(source, file: path), 0, path)]
+            var reading: Set<String> = [Loader.normalize(path)]
+            while let top = files.indices.last {
+                guard files[top].next < files[top].items.count else {
+                    reading.remove(Loader.normalize(files.removeLast().path))
+                    continue
+                }
+                let item = files[top].items[files[top].next]
+                files[top].next += 1
+                let path = files[top].path
                 switch item {
                 case .include(let template):
                     guard let relative = template.literalValue else {
                         throw TargetfileError(template.location, "include paths cannot use variables")
                     }
                     let target = Loader.join(directory: Loader.directory(of: path), relative)
-                    if target == Loader.normalize(path) || includedFrom.contains(where: { Loader.normalize($0) == target }) {
+                    if reading.contains(target) {
                         throw TargetfileError(template.location, "include cycle: '\(relative)' includes itself")
                     }
                     guard let text = readFile(target) else {
                         throw TargetfileError(template.location, "cannot include '\(relative)': no such file")
                     }
-                    try load(source: text, path: target, includedFrom: includedFrom + [path])
+                    files.append((try Parser.parse(text, file: target), 0, target))
+                    reading.insert(target)
                 case .variable(let v):
                     if v.isDefault && variables[v.name] != nil { continue }
                     variables[v.name] = v
@@ -41,6 +54,11 @@ extension Targetfile {
                 case .lock(let path):
                     if lock != nil { throw TargetfileError(path.location, "only one 'lock' per Targetfile") }
                     lock = path
+                case .pool(let p):
+                    if let previous = pools[p.name] {
+                        throw TargetfileError(p.location, "pool '\(p.name)' already declared at \(previous.location)")
+                    }
+                    pools[p.name] = p
                 case .host(let h):
                     if h.name.contains("*") { hostPatterns.append(h) }
                     if let previous = hosts[h.name] {
@@ -58,7 +76,7 @@ extension Targetfile {
                     }
                     declared[t.name] = t.location
                     declarations.append(t)
-                    if includedFrom.isEmpty && firstMainTarget == nil { firstMainTarget = t.name }
+                    if files.count == 1 && firstMainTarget == nil { firstMainTarget = t.name }
                 }
             }
         }
@@ -78,6 +96,7 @@ extension Targetfile {
             targetfile.inventory = inventory
             targetfile.secrets = secrets
             targetfile.hostPatterns = hostPatterns
+            targetfile.pools = pools
             return targetfile
         }
 
@@ -87,18 +106,35 @@ extension Targetfile {
                                   prerequisites: declaration.prerequisites, parameters: [:], host: nil, outs: [],
                                   state: nil, always: false, timeout: nil, retry: 0, environment: [], steps: [],
                                   isAggregate: declaration.body.isEmpty)
-            try apply(declaration.body, to: &spec, using: [])
+            try apply(declaration.body, to: &spec)
             if !spec.sequence.isEmpty && !spec.steps.isEmpty {
                 throw TargetfileError(declaration.location, "'\(spec.name)' has steps, so it cannot have a recipe of its own")
             }
             if spec.parallel != nil && spec.foreachVariable == nil {
                 throw TargetfileError(declaration.location, "'parallel' needs 'foreach' in '\(spec.name)'")
             }
+            if let pool = spec.pool, pool != PoolDeclaration.consoleName, pools[pool] == nil {
+                throw TargetfileError(spec.poolLocation ?? declaration.location,
+                                      "no pool named '\(pool)' (declare it with 'pool \(pool) = DEPTH')")
+            }
             return spec
         }
 
-        private func apply(_ body: [LocatedStatement], to spec: inout TargetSpec, using chain: [String]) throws(TargetfileError) {
-            for line in body {
+        /// Applies `body` to `spec`, each `use`d rule's body in place of its `use` line.
+        /// The rules being taken in are kept on a stack of this function's own, so a
+        /// chain of `use` of any length costs no thread stack.
+        private func apply(_ body: [LocatedStatement], to spec: inout TargetSpec) throws(TargetfileError) {
+            var bodies: [(lines: [LocatedStatement], next: Int)] = [(body, 0)]
+            var chain: [String] = []   // the rule whose body is bodies[i + 1]
+            var inChain: Set<String> = []
+            while let top = bodies.indices.last {
+                guard bodies[top].next < bodies[top].lines.count else {
+                    bodies.removeLast()
+                    if let rule = chain.popLast() { inChain.remove(rule) }
+                    continue
+                }
+                let line = bodies[top].lines[bodies[top].next]
+                bodies[top].next += 1
                 switch line.statement {
                 case .host(let t): spec.host = t
                 case .out(let ts): spec.outs += ts
@@ -114,6 +150,9 @@ extension Targetfile {
                     spec.foreachVariable = variable
                     spec.foreachNodes = nodes
                 case .parallel(let n): spec.parallel = n
+                case .pool(let name):
+                    spec.pool = name
+                    spec.poolLocation = line.location
                 case .wait(let seconds): spec.wait = seconds
                 case .steps(let targets):
                     spec.sequence += targets
@@ -127,7 +166,7 @@ extension Targetfile {
                     guard let rule = rules[name] else {
                         throw TargetfileError(line.location, "unknown rule '\(name)'")
                     }
-                    if chain.contains(name) {
+                    if inChain.contains(name) {
                         throw TargetfileError(line.location, "rule cycle: \((chain + [name]).joined(separator: " -> "))")
                     }
                     for binding in bindings where !rule.parameters.contains(binding.name) {
@@ -140,7 +179,9 @@ extension Targetfile {
                     }
                     for binding in bindings { spec.parameters[binding.name] = binding.value }
                     spec.prerequisites += rule.prerequisites
-                    try apply(rule.body, to: &spec, using: chain + [name])
+                    chain.append(name)
+                    inChain.insert(name)
+                    bodies.append((rule.body, 0))
                 }
             }
         }

@@ -22,6 +22,8 @@ public struct Targetfile: Sendable {
     public var inventory: Template?
     /// Host declarations whose name holds `*` (`host fit* = local`), in order.
     public var hostPatterns: [HostDeclaration] = []
+    /// `pool NAME = N` declarations, by name (`console` is predefined, not listed).
+    public var pools: [String: PoolDeclaration] = [:]
 
     /// The declaration of host `name`: its own, else the first pattern it matches.
     public func host(named name: String) -> HostDeclaration? {
@@ -59,7 +61,7 @@ public struct Targetfile: Sendable {
             throw TargetfileError(SourceLocation(file: path, line: 1, column: 1), "no such Targetfile")
         }
         var loader = Loader(readFile: readFile)
-        try loader.load(source: source, path: path, includedFrom: [])
+        try loader.load(source: source, path: path)
         return try loader.finish(path: path)
     }
 

@@ -1,3 +1,5 @@
+import TBStore
+
 /// An error in a Targetfile: always one line, `file:line:col: message`.
 /// tbmake exits with status 2 on any of these, before running anything.
 public struct TargetfileError: Error, Equatable, CustomStringConvertible {
@@ -9,5 +11,6 @@ public struct TargetfileError: Error, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(location): \(message)" }
+    /// One line whatever the message quotes: control characters are escaped.
+    public var description: String { printable("\(location): \(message)") }
 }

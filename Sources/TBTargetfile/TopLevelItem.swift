@@ -9,6 +9,8 @@ enum TopLevelItem {
     case secret([String], SourceLocation)
     case variable(VariableDefinition)
     case host(HostDeclaration)
+    /// `pool NAME = N`.
+    case pool(PoolDeclaration)
     case rule(RuleDeclaration)
     case target(TargetDeclaration)
 }

@@ -112,10 +112,44 @@ final class HostTable {
         return .ssh(user: user, address: address, port: port, root: root, probe: probe)
     }
 
-    /// OpenSSH client config: `path` (an unreadable one is an error), else
+    /// The name among `names` nearest to `name` (fewest single-character edits, a swap
+    /// of two neighbours counting as one), if it is near enough to be what was meant:
+    /// at most 2 edits, and fewer than half of `name`'s characters.
+    static func closest(to name: String, among names: [String]) -> String? {
+        let target = Array(name)
+        var best: (name: String, distance: Int)?
+        for candidate in names {
+            let distance = editDistance(target, Array(candidate))
+            if distance <= 2, distance * 2 < max(target.count, 2), distance < best?.distance ?? .max {
+                best = (candidate, distance)
+            }
+        }
+        return best?.name
+    }
+
+    /// Optimal string alignment distance: insertions, deletions, substitutions and
+    /// transpositions of neighbours.
+    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { table[i][0] = i }
+        for j in 0...b.count { table[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return table[a.count][b.count]
+    }
+
+    /// OpenSSH client config: `path` (a missing or unreadable one is an error), else
     /// `~/.ssh/config` when it can be read, else none.
     static func sshConfig(path: String?) throws -> SSHConfig {
-        if let path { return try SSHConfig(contentsOf: path) }
+        if let path { return try SSHConfig(contentsOf: path, required: true) }
         return (try? SSHConfig(contentsOf: "~/.ssh/config")) ?? SSHConfig(text: "")
     }
 }

@@ -3,9 +3,12 @@ import TBHosts
 import Glibc
 #endif
 
-/// Ctrl-C, SIGTERM, SIGHUP: stop the running recipes (SIGTERM to their process groups,
-/// SIGKILL 2 s later), say so, and exit with 128 + the signal. Targets that finished
-/// keep their traces; those that were interrupted record none.
+/// Ctrl-C, SIGTERM, SIGHUP: start no more recipes, stop the running ones, local and
+/// on ssh hosts (SIGTERM to their process groups, SIGKILL 2 s later), say so in one line — the run's own output
+/// stops at the signal, so the targets stopped are not reported as failed — and exit
+/// with 128 + the signal (130, 143, 129). Targets that finished keep their traces; those
+/// that were interrupted record none. (SIGKILL cannot be caught: `RecipeWatchdog` stops
+/// the recipes then.)
 enum InterruptHandler {
     nonisolated(unsafe) private static var pipeFDs: [Int32] = [-1, -1]
     /// The signal received, 0 if none; once set, the handler's thread ends the process.
@@ -43,19 +46,23 @@ enum InterruptHandler {
 
     private static func stop(signal: Int32) -> Never {
         received = signal
-        let stopped = RunningProcessGroups.signalAll(SIGTERM)
+        Terminal.silence()
+        let stopped = RunningRemoteCommands.stop() + RunningProcessGroups.stop()
         var waited = 0
         while waited < 20 && RunningProcessGroups.signalAll(0) > 0 {
             usleep(100_000)
             waited += 1
         }
         RunningProcessGroups.signalAll(SIGKILL)
+        // Each remote stop takes at most 2 s on the host once a channel is open.
+        RunningRemoteCommands.waitForStops(until: .now + .seconds(5))
         pthread_mutex_lock(&cleanupMutex)
         let pending = cleanups
         pthread_mutex_unlock(&cleanupMutex)
         for cleanup in pending { cleanup() }
         let name = signal == SIGINT ? "interrupted" : "terminated by signal \(signal)"
-        Terminal.err("\ntbmake: \(name); stopped \(stopped) running recipe\(stopped == 1 ? "" : "s"), which recorded nothing\n")
+        Terminal.err("\ntbmake: \(name); stopped \(stopped) running recipe\(stopped == 1 ? "" : "s"), which recorded nothing\n",
+                     evenIfSilenced: true)
         _exit(128 + signal)
     }
 }

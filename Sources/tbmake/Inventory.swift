@@ -1,15 +1,22 @@
 import FoundationEssentials
 import TBEngine
+import TBTargetfile
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The testbed's JSON inventory, as the imaging tools keep it: an array of nodes, each
 /// with interfaces (`cmc`, `control`, `data`) holding `hostname`, `ip`, `mac`. Recipes
 /// read a field of a node as `$(node.control.mac)`; every interface's hostname names
 /// the node (`fit03`, `reboot03`).
 enum Inventory {
-    /// Node name → `interface.field` → value.
-    static func load(path: String) throws -> [String: [String: String]] {
+    /// Node name → `interface.field` → value. `location` is the Targetfile's
+    /// `inventory PATH` line (nil for `--inventory FILE`), named by a read error.
+    static func load(path: String, writtenAt location: SourceLocation?) throws -> [String: [String: String]] {
         guard let bytes = DiskFileSystem.readFile(path) else {
-            throw Invocation.Stop(message: "cannot read inventory \(path)", exitStatus: 2)
+            let reason = String(cString: strerror(errno))
+            let message = "cannot read inventory \(path): \(reason)"
+            throw Invocation.Stop(message: location.map { "\($0): \(message)" } ?? message, exitStatus: 2)
         }
         let entries: [[String: [String: String]]]
         do {

@@ -31,15 +31,18 @@ struct Invocation {
             return 0
         }
         let loading = LogLoader.start(readOnly: readOnly)
-        defer { withExtendedLifetime(loading.lock) {} }
+        defer { loading.release() }
         let targetfile = try loadTargetfile()
         let config = try loadConfig()
         // Configured variables are defaults under the environment's.
         let environment = config.variables.merging(Invocation.processEnvironment) { _, fromEnvironment in fromEnvironment }
+        let given = try command.overrides()
+        // From here on, whatever tbmake prints masks the secrets' values.
+        Invocation.registerSecrets(of: targetfile, overrides: given, environment: environment, in: Terminal.secrets)
         let requested = command.validateOnly ? targetfile.targets.map(\.name) : try requestedTargets(targetfile)
         let graph: BuildGraph
         do {
-            let overrides = try nodeOverrides(targetfile, try command.overrides(), environment)
+            let overrides = try nodeOverrides(targetfile, given, environment)
             graph = try BuildGraph(targetfile: targetfile, requested: requested, overrides: overrides,
                                    environment: environment,
                                    inventory: try loadInventory(targetfile, overrides, environment),
@@ -51,6 +54,11 @@ struct Invocation {
         }
         let hostSpecs = try self.hostSpecs(targetfile, graph, configured: config.hosts)
         let remoteSettings = try RemoteSettings.resolve(command, config: config.cache)
+        let sshConfig: SSHConfig
+        do { sshConfig = try HostTable.sshConfig(path: command.sshConfig) } catch {
+            throw Stop(message: "\(error)", exitStatus: 2)
+        }
+        let pipelineLock = try pipelineLockPath(targetfile, graph)
         if command.validateOnly {
             Terminal.out("\(command.file): OK, \(targetfile.targets.count) targets\n")
             return 0
@@ -59,19 +67,37 @@ struct Invocation {
             Terminal.out(GraphWriter.dot(graph))
             return 0
         }
+        // Checked before anything is written: a usage error leaves the project as it was.
+        let setup = RunSetup(hostSpecs: hostSpecs, sshConfig: sshConfig, cache: try openCache(),
+                             cacheBound: try CacheSettings.maxSize(option: command.cacheMaxSize),
+                             pipelineLock: pipelineLock, remote: remoteSettings, cacheConfig: config.cache)
         let (loadedLog, prefetched) = try loading.wait()
         let digests = DigestCache(entries: loadedLog.fileDigests)
         let fileSystem = DiskFileSystem(digests: digests, prefetched: prefetched)
         let log = readOnly ? loadedLog : try loading.writable(loadedLog)
         return try run(graph, targetfile: targetfile, log: log, fileSystem: fileSystem, digests: digests,
-                       projectDirectory: projectDirectory, hostSpecs: hostSpecs, remoteSettings: remoteSettings,
-                       cacheConfig: config.cache)
+                       projectDirectory: projectDirectory, setup: setup)
+    }
+
+    /// What a run needs beyond the graph, settled before it writes anything.
+    private struct RunSetup {
+        var hostSpecs: [String: HostTable.Spec]
+        var sshConfig: SSHConfig
+        var cache: ContentStore
+        var cacheBound: ByteSize?
+        /// The Targetfile's `lock PATH` or `lock URL`, expanded, with where it is written.
+        var pipelineLock: (path: String, location: SourceLocation)?
+        /// The remote cache, if one is named.
+        var remote: RemoteSettings?
+        /// `[cache]` of tbmake.conf: TLS and headers for a `lock URL` too.
+        var cacheConfig: [String: String]
     }
 
     private func run(_ graph: BuildGraph, targetfile: Targetfile, log: BuildLog, fileSystem: DiskFileSystem,
-                     digests: DigestCache, projectDirectory: String, hostSpecs: [String: HostTable.Spec],
-                     remoteSettings: RemoteSettings?, cacheConfig: [String: String]) throws -> Int32 {
+                     digests: DigestCache, projectDirectory: String, setup: RunSetup) throws -> Int32 {
         var options = BuildOptions()
+        options.secrets = Terminal.secrets
+        if !targetfile.secrets.isEmpty { options.secretKey = try loadSecretKey(create: !(command.dryRun || command.question)) }
         options.jobs = command.jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         options.keepGoing = command.keepGoing
         options.dryRun = command.dryRun || command.question
@@ -81,12 +107,9 @@ struct Invocation {
             try? fileSystem.createDirectory(".tbmake/logs")
             options.logDirectory = ".tbmake/logs"
         }
-        let sshConfig: SSHConfig
-        do { sshConfig = try HostTable.sshConfig(path: command.sshConfig) } catch {
-            throw Stop(message: "\(error)", exitStatus: 2)
-        }
-        let hosts = HostTable(specs: hostSpecs, projectDirectory: projectDirectory, sshConfig: sshConfig, digests: digests)
-        let pipelineLock = options.dryRun ? nil : try acquirePipelineLock(targetfile, graph, cacheConfig: cacheConfig)
+        let hosts = HostTable(specs: setup.hostSpecs, projectDirectory: projectDirectory, sshConfig: setup.sshConfig,
+                              digests: digests)
+        let pipelineLock = options.dryRun ? nil : try setup.pipelineLock.map { try acquirePipelineLock($0, cacheConfig: setup.cacheConfig) }
         defer { withExtendedLifetime(pipelineLock) {} }
         let davLock = pipelineLock as? DAVLock
         if let davLock { InterruptHandler.atStop { davLock.release() } }
@@ -105,9 +128,9 @@ struct Invocation {
         let observer: BuildObserver
         if command.question { observer = SilentObserver() } else if let jsonObserver { observer = jsonObserver } else { observer = human }
         let begin = ContinuousClock.now
-        let cache = try openCache()
-        let cacheBound = try CacheSettings.maxSize(option: command.cacheMaxSize)
-        let layered = remoteSettings.map { settings in
+        let cache = setup.cache
+        cache.onWarning { observer.warning($0) }
+        let layered = setup.remote.map { settings in
             LayeredArtifactCache(local: cache, remote: RemoteCache(url: settings.url, settings: settings.curl,
                                                                   warn: SerialWarnings(observer).warn),
                                  upload: settings.upload && !options.dryRun)
@@ -131,12 +154,13 @@ struct Invocation {
                 try? cache.recordRun(hits: summary.restored, misses: summary.cacheMisses)
             }
             do {
-                try log.append(fileDigests: digests.takeChangedEntries())
+                // A file named after a secret is hashed again next time rather than named in the log.
+                try log.append(fileDigests: digests.takeChangedEntries().filter { !Terminal.secrets.appear(in: $0.path) })
                 try log.close()
             } catch {
                 throw Stop(message: "\(error)", exitStatus: 1)
             }
-            if let cacheBound, summary.cacheMisses > 0 {
+            if let cacheBound = setup.cacheBound, summary.cacheMisses > 0 {
                 trimCache(cache, to: cacheBound, keeping: log, observer: observer)
             }
         }
@@ -171,7 +195,15 @@ struct Invocation {
             guard let eq = given.firstIndex(of: "="), eq != given.startIndex else {
                 throw Stop(message: "-H needs NAME=SPEC, got '\(given)'", exitStatus: 2)
             }
-            do { overrides[String(given[..<eq])] = try HostTable.parse(String(given[given.index(after: eq)...])) } catch {
+            let name = String(given[..<eq])
+            // A typo must not leave the declared host in place: `-H prdo=local` would run on prod.
+            guard targetfile.host(named: name) != nil || configured[name] != nil else {
+                let declared = targetfile.hosts.keys.sorted() + configured.keys.sorted()
+                let hint = HostTable.closest(to: name, among: declared).map { " (did you mean '\($0)'?)" } ?? ""
+                throw Stop(message: "-H \(given): no host '\(name)' is declared in \(command.file) or tbmake.conf\(hint)",
+                           exitStatus: 2)
+            }
+            do { overrides[name] = try HostTable.parse(String(given[given.index(after: eq)...])) } catch {
                 throw Stop(message: "-H \(given): \(error)", exitStatus: 2)
             }
         }
@@ -214,25 +246,26 @@ struct Invocation {
     /// `--inventory FILE`, else the Targetfile's `inventory PATH`, else none.
     private func loadInventory(_ targetfile: Targetfile, _ overrides: [String: String],
                                _ environment: [String: String]) throws -> [String: [String: String]] {
-        let path: String
-        if let given = command.inventory { path = given } else if let template = targetfile.inventory {
-            path = try BuildGraph.expandTopLevel(template, of: targetfile, overrides: overrides, environment: environment)
-        } else {
-            return [:]
-        }
-        return try Inventory.load(path: path)
+        if let given = command.inventory { return try Inventory.load(path: given, writtenAt: nil) }
+        guard let template = targetfile.inventory else { return [:] }
+        let path = try BuildGraph.expandTopLevel(template, of: targetfile, overrides: overrides, environment: environment)
+        return try Inventory.load(path: path, writtenAt: template.location)
     }
 
-    /// The Targetfile's `lock PATH` (a `DirectoryLock`) or `lock URL` (a `DAVLock` on a
-    /// WebDAV server), held until the run ends: a second run of the pipeline fails at
-    /// once naming the holder, or with `--wait-lock` waits for it.
-    private func acquirePipelineLock(_ targetfile: Targetfile, _ graph: BuildGraph,
-                                     cacheConfig: [String: String]) throws -> AnyObject? {
+    /// The Targetfile's `lock PATH` or `lock URL` expanded (a Targetfile error before anything is written).
+    private func pipelineLockPath(_ targetfile: Targetfile, _ graph: BuildGraph) throws -> (path: String, location: SourceLocation)? {
         guard let template = targetfile.lock else { return nil }
-        let path: String
-        do { path = try graph.expandTopLevel(template) } catch {
+        do { return (try graph.expandTopLevel(template), template.location) } catch {
             throw Stop(message: "\(error)", exitStatus: 2)
         }
+    }
+
+    /// The pipeline lock — `lock PATH` (a `DirectoryLock`) or `lock URL` (a `DAVLock` on a
+    /// WebDAV server) — held until the run ends: a second run of the pipeline fails at
+    /// once naming the holder, or with `--wait-lock` waits for it.
+    private func acquirePipelineLock(_ lock: (path: String, location: SourceLocation),
+                                     cacheConfig: [String: String]) throws -> AnyObject {
+        let (path, location) = lock
         var waitSeconds: Double?
         if let text = command.waitLock {
             guard let seconds = DurationText.seconds(text) else {
@@ -241,6 +274,7 @@ struct Invocation {
             waitSeconds = seconds
         }
         if RemoteURL.isHTTP(path) {
+            if let password = RemoteURL.password(of: path) { Terminal.secrets.add(password) }
             let settings = try RemoteSettings.curlSettings(command, config: cacheConfig)
             let shown = RemoteURL.masked(path)
             do {
@@ -250,9 +284,9 @@ struct Invocation {
             } catch let failure as DAVLock.Failure {
                 if let holder = failure.holder {
                     let waited = command.waitLock.map { " after waiting \($0)" } ?? ""
-                    throw Stop(message: "the pipeline is already running: \(shown) is locked by \(holder)\(waited) (\(template.location))", exitStatus: 1)
+                    throw Stop(message: "the pipeline is already running: \(shown) is locked by \(holder)\(waited) (\(location))", exitStatus: 1)
                 }
-                throw Stop(message: "cannot lock \(shown): \(failure.message) (\(template.location))", exitStatus: 1)
+                throw Stop(message: "cannot lock \(shown): \(failure.message) (\(location))", exitStatus: 1)
             }
         }
         let deadline = waitSeconds.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
@@ -262,7 +296,7 @@ struct Invocation {
                 let holder = pid.map { "process \($0)" } ?? "another process"
                 guard let deadline, ContinuousClock.now < deadline else {
                     let waited = command.waitLock.map { " after waiting \($0)" } ?? ""
-                    throw Stop(message: "the pipeline is already running: \(path) is locked by \(holder)\(waited) (\(template.location))", exitStatus: 1)
+                    throw Stop(message: "the pipeline is already running: \(path) is locked by \(holder)\(waited) (\(location))", exitStatus: 1)
                 }
                 if announced != .some(pid) {
                     Terminal.err("tbmake: waiting for the lock \(path), held by \(holder)\n")
@@ -286,13 +320,48 @@ struct Invocation {
     }
 
     private func loadTargetfile() throws -> Targetfile {
-        do {
-            return try Targetfile.load(path: command.file, readFile: Invocation.readFile)
-        } catch {
-            if Invocation.readFile(command.file) == nil {
+        let main: String
+        do { main = try Invocation.readTargetfile(command.file) } catch let error as StoreError {
+            if case .io(_, _, ENOENT) = error {
                 throw Stop(message: "no Targetfile: \(command.file) does not exist (use -f FILE or -C DIR)", exitStatus: 2)
             }
+            throw Stop(message: "\(error) (use -f FILE or -C DIR)", exitStatus: 2)
+        }
+        do {
+            return try Targetfile.load(path: command.file) { $0 == command.file ? main : Invocation.readFile($0) }
+        } catch {
             throw Stop(message: error.description, exitStatus: 2)
+        }
+    }
+
+    /// The text of the Targetfile at `path`; throws `.io` naming why it cannot be read
+    /// (`cannot read Targetfile: Is a directory`).
+    static func readTargetfile(_ path: String) throws -> String {
+        String(decoding: try DiskFileSystem.contents(of: path), as: UTF8.self)
+    }
+
+    /// Adds the values of the Targetfile's `secret` variables to `secrets`: the value each
+    /// takes in this run, and any given for it on the command line, in tbmake.conf or in
+    /// the environment.
+    static func registerSecrets(of targetfile: Targetfile, overrides: [String: String], environment: [String: String],
+                                in secrets: Secrets) {
+        for name in targetfile.secrets {
+            if let given = overrides[name] { secrets.add(given) }
+            if let given = environment[name] { secrets.add(given) }
+            let reference = Template(parts: [.reference(name, column: 1)],
+                                     location: SourceLocation(file: targetfile.path, line: 1, column: 1))
+            if let value = try? BuildGraph.expandTopLevel(reference, of: targetfile, overrides: overrides,
+                                                          environment: environment) {
+                secrets.add(value)
+            }
+        }
+    }
+
+    /// The project's key for fingerprints of secrets (`.tbmake/secret-key`); a run that
+    /// writes makes it if missing.
+    private func loadSecretKey(create: Bool) throws -> SecretKey {
+        do { return try SecretKey.load(directory: ".tbmake", create: create) } catch {
+            throw Stop(message: "\(error)", exitStatus: 1)
         }
     }
 

@@ -12,6 +12,7 @@ final class LogLoader: @unchecked Sendable {
     /// Held for the whole run by runs that write: two tbmakes never share a project.
     private(set) var lock: DirectoryLock?
     private let readOnly: Bool
+    private var waited = false
 
     private init(readOnly: Bool) { self.readOnly = readOnly }
 
@@ -26,9 +27,10 @@ final class LogLoader: @unchecked Sendable {
 
     private func load() {
         result = Result { () throws(StoreError) in
-            // A project tbmake never ran in is left untouched until the Targetfile has
-            // proved sound: `writable()` creates `.tbmake` then.
-            if readOnly || FileStat.stat(".tbmake") == nil {
+            // A project tbmake never ran in (no lock and log yet) is left untouched until
+            // the command line and the Targetfile have proved sound: `writable()` creates
+            // them then. An error writes nothing.
+            if readOnly || FileStat.stat(".tbmake/lock") == nil || FileStat.stat(".tbmake/log") == nil {
                 return (try BuildLog.open(directory: ".tbmake", readOnly: true), [:])
             }
             lock = try DirectoryLock.acquire(path: ".tbmake/lock")
@@ -38,6 +40,16 @@ final class LogLoader: @unchecked Sendable {
             for trace in log.traces.values { paths += trace.outputs.map(\.path) }
             return (log, DiskFileSystem.prefetchStats(paths))
         }
+    }
+
+    /// Lets go of the project lock at the end of the invocation, whatever ended it: a run
+    /// stopped by an error leaves the lock file as it found it (empty).
+    func release() {
+        if !waited {
+            done.pop()
+            waited = true
+        }
+        lock = nil
     }
 
     /// The log opened for writing, under the project lock: the one loaded, or a new one
@@ -55,6 +67,7 @@ final class LogLoader: @unchecked Sendable {
     /// Waits for the load (call once); a log that cannot be opened is a run-time failure.
     func wait() throws -> (BuildLog, [String: FileStat]) {
         done.pop()   // called once; the load pushes exactly once
+        waited = true
         switch result! {
         case .success(let value): return value
         case .failure(let error): throw Invocation.Stop(message: "\(error)", exitStatus: 1)

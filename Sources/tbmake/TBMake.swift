@@ -43,7 +43,7 @@ struct TBMake: ParsableCommand {
     @Option(name: [.customShort("C"), .customLong("directory")], help: ArgumentHelp("Change to DIR before doing anything.", valueName: "DIR"))
     var directory: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Run N recipes at once (default: the number of cores).", valueName: "N"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Run N recipes at once on this machine (default: the number of cores); targets on named hosts and fan-outs with 'parallel' are bounded by 'parallel' instead.", valueName: "N"))
     var jobs: Int?
 
     @Flag(name: [.customShort("k"), .customLong("keep-going")], help: "Keep going after a failure with the targets that do not depend on it.")
@@ -88,7 +88,7 @@ struct TBMake: ParsableCommand {
     @Option(name: .customLong("wait-lock"), help: ArgumentHelp("When the Targetfile's lock is held, wait up to DURATION for it (saying who holds it) instead of failing at once.", valueName: "DURATION"))
     var waitLock: String?
 
-    @Option(name: [.customShort("H"), .customLong("host")], help: ArgumentHelp("Reach host NAME another way for this run: NAME=local, NAME=ssh://USER@ADDRESS:PORT.", valueName: "NAME=SPEC"))
+    @Option(name: [.customShort("H"), .customLong("host")], help: ArgumentHelp("Reach host NAME (declared in the Targetfile or tbmake.conf) another way for this run: NAME=local, NAME=ssh://USER@ADDRESS:PORT.", valueName: "NAME=SPEC"))
     var hostOverrides: [String] = []
 
     @Option(name: .customLong("ssh-config"), help: ArgumentHelp("Read OpenSSH client config from FILE (default: ~/.ssh/config), as ssh -F.", valueName: "FILE"))

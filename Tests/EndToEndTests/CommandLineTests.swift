@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
 
-/// -q, -B, --list, --graph, --validate, --version, --help.
+/// -q, -B, --list, --graph, --validate, --version, --help; usage errors (-H, --ssh-config,
+/// -f, cache settings) stop before anything runs or is written.
 final class CommandLineTests: XCTestCase {
     /// Each recipe appends its name to `runs`, so the test sees exactly what ran.
     private let counting = """
@@ -112,5 +113,114 @@ final class CommandLineTests: XCTestCase {
             XCTAssertTrue(result.stdout.contains(flag), "--help does not mention \(flag): \(result)")
         }
         XCTAssertEqual(try runs(project), [])
+    }
+
+    // MARK: - Usage errors
+
+    private let hosts = """
+        host prod = local
+        host fit* = local
+        install:
+            host prod
+            run echo installed > $(root)/installed
+
+        """
+
+    /// `-H prdo=local` (prod mistyped) would leave prod as declared and run there.
+    func testHostOverrideOfAnUndeclaredHostIsAUsageError() throws {
+        let project = try Project(targetfile: hosts)
+        let typo = try project.tbmake("-H", "prdo=local", "install")
+        XCTAssertEqual(typo.status, 2, "\(typo)")
+        XCTAssertEqual(typo.stderr, "tbmake: -H prdo=local: no host 'prdo' is declared in Targetfile or tbmake.conf (did you mean 'prod'?)\n")
+        XCTAssertEqual(typo.stdout, "")
+        XCTAssertFalse(project.exists(".tbmake"), "nothing ran, nothing was written")
+        let unrelated = try project.tbmake("-H", "backup=local", "install")
+        XCTAssertEqual(unrelated.stderr, "tbmake: -H backup=local: no host 'backup' is declared in Targetfile or tbmake.conf\n")
+        XCTAssertEqual(unrelated.status, 2)
+        XCTAssertEqual(try project.tbmake("--validate", "-H", "prdo=local").status, 2)
+
+        // Declared by name, by pattern, or in tbmake.conf: accepted.
+        XCTAssertEqual(try project.tbmake("-n", "-H", "prod=local", "-H", "fit07=local", "install").status, 0)
+        try project.write("tbmake.conf", "[hosts]\nbackup = local\n")
+        let configured = try project.start(["-n", "-H", "backup=local", "install"],
+                                           environment: ["TBMAKE_CONFIG": project.path + "/tbmake.conf"]).wait()
+        XCTAssertEqual(configured.status, 0, "\(configured)")
+        XCTAssertFalse(project.exists(".tbmake"))
+    }
+
+    func testAMissingSSHConfigIsAUsageError() throws {
+        let project = try Project(targetfile: hosts)
+        for arguments in [["install"], ["-n", "install"], ["--validate"]] {
+            let result = try project.start(["--ssh-config", project.path + "/no-such-config"] + arguments).wait()
+            XCTAssertEqual(result.status, 2, "\(arguments): \(result)")
+            XCTAssertEqual(result.stderr, "tbmake: ssh config \(project.path)/no-such-config: No such file or directory\n")
+        }
+        XCTAssertFalse(project.exists(".tbmake"))
+    }
+
+    /// A usage or Targetfile error writes nothing: no `.tbmake/` in a new project, and an
+    /// existing one (lock included) left exactly as it was.
+    func testAnErrorWritesNothing() throws {
+        let project = try Project(targetfile: counting)
+        try project.write("input.txt", "one\n")
+        let usageErrors: [(arguments: [String], environment: [String: String], stderr: String)] = [
+            (["c"], ["TBMAKE_CACHE_MAX_SIZE": "lots"],
+             "tbmake: TBMAKE_CACHE_MAX_SIZE=lots is not a size: use a number of bytes, or one with K, M, G or T (powers of 1024), e.g. 10G\n"),
+            (["--cache-dir", "", "c"], [:], "tbmake: cannot use cache directory : Invalid argument\n"),
+            (["-H", "prdo=local", "c"], [:],
+             "tbmake: -H prdo=local: no host 'prdo' is declared in Targetfile or tbmake.conf\n"),
+            (["no-such-target"], [:], "tbmake: no target named 'no-such-target' in Targetfile (see tbmake --list)\n"),
+        ]
+        for error in usageErrors {
+            let result = try project.start(error.arguments, environment: error.environment).wait()
+            XCTAssertEqual(result.status, 2, "\(error.arguments)")
+            XCTAssertEqual(result.stderr, error.stderr)
+            XCTAssertFalse(project.exists(".tbmake"), "\(error.arguments) \(error.environment)")
+            XCTAssertFalse(project.exists("cache"))
+        }
+        XCTAssertEqual(try project.tbmake("b").status, 0)
+        let before = try project.snapshot()
+        XCTAssertTrue(before.contains { $0.hasPrefix("f .tbmake/lock mode=644 size=0 ") }, "\(before)")
+        for error in usageErrors {
+            XCTAssertEqual(try project.start(error.arguments, environment: error.environment).wait().status, 2)
+            XCTAssertEqual(try project.snapshot(), before, "\(error.arguments) \(error.environment)")
+        }
+        // A Targetfile error found after parsing, in the pipeline lock's path.
+        try project.write("Targetfile", "lock /tmp/$(nope)/pipeline.lock\n" + counting)
+        for arguments in [["b"], ["--validate"]] {
+            let lockError = try project.start(arguments).wait()
+            XCTAssertEqual(lockError.status, 2, "\(arguments)")
+            XCTAssertEqual(lockError.stderr, "tbmake: Targetfile:1:11: undefined variable 'nope'\n")
+        }
+        try project.write("Targetfile", counting + "oops\n")
+        let broken = try project.tbmake("b")
+        XCTAssertEqual(broken.status, 2)
+        XCTAssertTrue(broken.stderr.hasPrefix("tbmake: Targetfile:13:"), broken.stderr)
+        XCTAssertEqual(try project.snapshot().filter { !$0.hasPrefix("f Targetfile ") },
+                       before.filter { !$0.hasPrefix("f Targetfile ") })
+    }
+
+    /// `-f` names a file that cannot be read: the message says why, not "does not exist".
+    func testAnUnreadableTargetfileSaysWhy() throws {
+        let project = try Project(targetfile: counting)
+        try FileManager.default.createDirectory(atPath: project.path + "/dir", withIntermediateDirectories: false)
+        let directory = try project.tbmake("-f", "dir")
+        XCTAssertEqual(directory.status, 2)
+        XCTAssertEqual(directory.stderr, "tbmake: cannot read dir: Is a directory (use -f FILE or -C DIR)\n")
+        XCTAssertEqual(try project.tbmake("-f", "none").stderr,
+                       "tbmake: no Targetfile: none does not exist (use -f FILE or -C DIR)\n")
+
+        // Mode 000 stops anyone but root: as root, run tbmake as nobody.
+        try project.write("closed", "c:\n    run true\n")
+        XCTAssertEqual(chmod(project.path + "/closed", 0), 0)
+        XCTAssertEqual(chmod(project.path, 0o755), 0)
+        let asUser = getuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : ""
+        let binary = try TBMakeBinary.path()
+        guard try project.shell(asUser + "\(binary) --version").status == 0 else {
+            throw XCTSkip("nobody cannot run \(binary)")
+        }
+        let asNobody = try project.shell(asUser + "\(binary) -f closed")
+        XCTAssertEqual(asNobody.status, 2, "\(asNobody)")
+        XCTAssertEqual(asNobody.stderr, "tbmake: cannot read closed: Permission denied (use -f FILE or -C DIR)\n")
     }
 }

@@ -31,12 +31,12 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertFalse(TestProcess.live(inGroup: group).isEmpty, "the recipe (its own process group) runs")
 
         XCTAssertEqual(kill(running.pid, SIGKILL), 0)
-        // The recipe runs in its own process group, which outlives tbmake: end it too
-        // (before waiting: Foundation's Process waits for descriptors the recipe inherited).
-        XCTAssertEqual(kill(-group, SIGKILL), 0)
+        // The recipe runs in its own process group: tbmake's watchdog stops it once
+        // tbmake is gone (wait for that first: Foundation's Process waits for
+        // descriptors the recipe inherited).
+        XCTAssertTrue(waitUntil("the recipe's group is gone") { TestProcess.live(inGroup: group).isEmpty })
         let killed = try running.wait()
         XCTAssertEqual(killed.status, 128 + SIGKILL, "\(killed)")
-        XCTAssertTrue(waitUntil("the recipe's group is gone") { TestProcess.live(inGroup: group).isEmpty })
 
         let after = try project.tbmake("--json", "-n", "b")
         XCTAssertEqual(after.status, 0, "\(after)")

@@ -66,6 +66,38 @@ final class DroppedConnectionTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: hosts.directory + "/dev2/done", encoding: .utf8), "done\n")
     }
 
+    /// Issue 10: with `ServerAliveInterval 1` and `ServerAliveCountMax 2`, dev2's sshd
+    /// stopped (SIGSTOP, nothing closed) 3 s into a `sleep 20`: the attempt fails on the
+    /// third silent second with the keepalive message, and `retry` connects again.
+    func testAHostThatHangsMidCommandFailsTheAttemptAndRetryConnectsAgain() throws {
+        try hosts.writeConfig(extra: ["dev2": ["ServerAliveInterval 1", "ServerAliveCountMax 2"]])
+        try project.write("Targetfile", """
+            host dev2 = ssh dev2box root=\(hosts.directory)/dev2
+            hanging:
+                host dev2
+                retry 1
+                run if [ ! -e $(root)/attempted ]; then touch $(root)/attempted; echo started > $(root)/started; sleep 20; fi
+                run echo ok > $(root)/hanging
+            """)
+        let running = try start("hanging")
+        defer { if running.process.isRunning { kill(running.pid, SIGKILL) } }
+        let started = hosts.directory + "/dev2/started"
+        _ = waitUntil("the dev2 recipe runs") { FileManager.default.fileExists(atPath: started) }
+        usleep(3_000_000)
+        hosts["dev2"].signalConnections(SIGSTOP)
+        // A guard only: a keepalive that never gives up would leave tbmake waiting 20 s
+        // for the sleep, then for ever (the stopped sshd never reports its end).
+        let ended = waitUntil("tbmake ends", limit: 60) { !running.process.isRunning }
+        hosts["dev2"].signalConnections(SIGCONT)
+        guard ended else { return }
+        let result = try running.wait()
+        XCTAssertEqual(result.status, 0, "\(result)")
+        XCTAssertEqual(try String(contentsOfFile: hosts.directory + "/dev2/hanging", encoding: .utf8), "ok\n")
+        let log = try project.read(".tbmake/logs/hanging.log")
+        XCTAssertTrue(log.contains("tbmake: host dev2 unavailable: connection to dev2 lost: "
+                                   + "no answer for 3 s (2 keepalives unanswered)\ntbmake: attempt 2 of 2\n"), log)
+    }
+
     func testRetryConnectsAgain() throws {
         let running = try start("patient")
         dropDev2WhenStarted()

@@ -72,7 +72,8 @@ final class FanOutTests: XCTestCase {
             "load@fit03": "run: never ran", "load@fit04": "run: never ran",
             "load": "skip: dependency load@fit03 failed",
         ])
-        XCTAssertEqual(first.started(), ["load@fit01", "load@fit02", "load@fit03", "load@fit04"])
+        // Each instance started once; their hosts are reached side by side, so in any order.
+        XCTAssertEqual(first.started().sorted(), ["load@fit01", "load@fit02", "load@fit03", "load@fit04"])
         XCTAssertEqual(first.finished(), ["load@fit01": "ok", "load@fit02": "ok", "load@fit03": "failed", "load@fit04": "ok"])
 
         try project.write("fixed", "")
@@ -91,10 +92,10 @@ final class FanOutTests: XCTestCase {
         let one = try project.tbmake("--json", "load@fit02")
         XCTAssertEqual(one.status, 0, "\(one)")
         XCTAssertEqual(one.decisions(), ["load@fit02": "run: never ran"])
-        let bad = try project.tbmake("load", "NODES=1-2 fedora-21")
+        let bad = try project.tbmake("load", "NODES=1-2 1--3")
         XCTAssertEqual(bad.status, 2, "\(bad)")
-        XCTAssertEqual(bad.stderr, "tbmake: Targetfile:5:21: malformed node spec 'fedora-21': expected a node number, "
-                       + "fitNN, rebootNN, a range a-b[-step] or ~ to exclude\n")
+        XCTAssertEqual(bad.stderr, "tbmake: Targetfile:5:21: malformed node spec '1--3': expected a node number, "
+                       + "fitNN, rebootNN, a range a-b[-step], a host name, a hostlist such as node[01-50,60], or ~ to exclude\n")
     }
 
     func testSecondRunOfALockedPipelineFailsAtOnce() throws {
@@ -138,5 +139,30 @@ final class FanOutTests: XCTestCase {
         let result = try project.tbmake("-n", "t")
         XCTAssertEqual(result.status, 0, "\(result)")
         XCTAssertFalse(lockDirectory.exists("l"))
+    }
+
+    /// The instances of a fan-out share its timeout: one started after it ran out is not
+    /// "timed out after 0s", and each names the fan-out's timeout.
+    func testLateInstancesNameTheFanOutsTimeout() throws {
+        let project = try Project(targetfile: """
+            host fit* = local
+            load:
+                foreach node in 1-3
+                host $(node)
+                parallel 1
+                timeout 1s
+                run sleep 5
+
+            """)
+        let result = try project.tbmake("--json", "-k", "load")
+        XCTAssertEqual(result.status, 1, "\(result)")
+        let errors = result.events().filter { $0["event"] as? String == "finished" }
+            .map { "\($0["target"] as? String ?? "?"): \($0["error"] as? String ?? "-")" }
+        // parallel 1: the instances run one after the other, in the order their hosts answered.
+        XCTAssertEqual(errors.sorted(), [
+            "load@fit01: timed out: the fan-out's 1s timeout ran out",
+            "load@fit02: timed out: the fan-out's 1s timeout ran out",
+            "load@fit03: timed out: the fan-out's 1s timeout ran out",
+        ])
     }
 }

@@ -163,9 +163,10 @@ final class Project {
         return environment
     }
 
-    /// Starts `tbmake -C <project> arguments...` with stdout and stderr going to files.
-    func start(_ arguments: [String]) throws -> RunningTBMake {
-        try RunningTBMake(binary: try TBMakeBinary.path(), arguments: ["-C", path] + arguments)
+    /// Starts `tbmake -C <project> arguments...` with stdout and stderr going to files;
+    /// `environment` is added to `Project.environment()`.
+    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningTBMake {
+        try RunningTBMake(binary: try TBMakeBinary.path(), arguments: ["-C", path] + arguments, environment: environment)
     }
 
     /// Runs `tbmake -C <project> arguments...` to completion.
@@ -235,7 +236,7 @@ final class RunningTBMake {
     private let outURL: URL
     private let errURL: URL
 
-    init(binary: String, arguments: [String], directory: String? = nil) throws {
+    init(binary: String, arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("tbmake-e2e-\(UUID().uuidString)")
         outURL = base.appendingPathExtension("out")
         errURL = base.appendingPathExtension("err")
@@ -243,7 +244,7 @@ final class RunningTBMake {
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        process.environment = Project.environment()
+        process.environment = Project.environment().merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let input = FileHandle(forReadingAtPath: "/dev/null")
         let output = try FileHandle(forWritingTo: outURL)

@@ -24,7 +24,7 @@ final class TargetfileErrorTests: XCTestCase {
                 rn  echo typo
 
             """, arguments: ["a"],
-            message: "Targetfile:3:5: unknown keyword 'rn' (expected host, out, state, always, nocache, timeout, retry, env, run, put, get, pack, unpack, exclude, use, foreach, parallel, steps, wait)")
+            message: "Targetfile:3:5: unknown keyword 'rn' (expected host, out, state, always, nocache, timeout, retry, env, run, put, get, pack, unpack, exclude, use, foreach, parallel, pool, steps, wait)")
     }
 
     func testUndefinedVariableInRunLine() throws {
@@ -91,5 +91,91 @@ final class TargetfileErrorTests: XCTestCase {
             XCTAssertFalse(project.exists("ran-a"))
             XCTAssertFalse(project.exists(".tbmake"))
         }
+    }
+
+    // MARK: - Found at load, before anything runs (issue 10, item 4)
+
+    private let selfReference = """
+        v = $(v)-1
+        first:
+            run touch ran-first
+        all: first
+            run touch ran-all $(v)
+
+        """
+
+    func testVariableThatRefersToItself() throws {
+        try expectError(selfReference, arguments: ["all"], message: "Targetfile:1:5: variable 'v' refers to itself: v -> v")
+    }
+
+    func testVariableThatRefersToItselfUnderDryRunAndValidate() throws {
+        try expectError(selfReference, arguments: ["-n", "all"], message: "Targetfile:1:5: variable 'v' refers to itself: v -> v")
+        try expectError(selfReference, arguments: ["--validate"], message: "Targetfile:1:5: variable 'v' refers to itself: v -> v")
+    }
+
+    func testVariablesThatReferToEachOther() throws {
+        try expectError("""
+            x = $(y)
+            y = $(x)
+            first:
+                run touch ran-first
+            all: first
+                run touch ran-all $(x)
+
+            """, arguments: ["-n", "all"], message: "Targetfile:2:5: variable 'x' refers to itself: x -> y -> x")
+    }
+
+    /// As make: the command line's value replaces the definition, which is never read.
+    func testSelfReferenceOverriddenOnTheCommandLineRuns() throws {
+        let project = try Project(targetfile: selfReference)
+        let run = try project.tbmake("all", "v=2")
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertTrue(project.exists("ran-all"))
+        XCTAssertTrue(project.exists("2"))
+    }
+
+    func testOutOfADependencyWithoutOut() throws {
+        let targetfile = """
+            dep:
+                run touch ran-dep
+            all: dep
+                run touch ran-all $(dep.out)
+
+            """
+        for arguments in [["all"], ["-n", "all"], ["--validate"]] {
+            try expectError(targetfile, arguments: arguments, message: "Targetfile:4:23: '$(dep.out)' used but 'dep' declares no out")
+        }
+    }
+
+    func testStateOfADependencyWithoutState() throws {
+        try expectError("""
+            dep:
+                run touch ran-dep
+            all: dep
+                run touch ran-all $(dep.state)
+
+            """, arguments: ["-n", "all"], message: "Targetfile:4:23: '$(dep.state)' used but 'dep' declares no state")
+    }
+
+    func testUnknownTargetWithANewlineIsOneLine() throws {
+        try expectError("""
+            a:
+                run touch ran-a
+
+            """, arguments: ["no\nsuch\u{1b}[2J"], message: "no target named 'no\\nsuch\\e[2J' in Targetfile (see tbmake --list)")
+    }
+
+    func testMissingInventory() throws {
+        try expectError("""
+            inventory  nothere.json
+            a:
+                run touch ran-a
+
+            """, arguments: ["a"], message: "Targetfile:1:12: cannot read inventory nothere.json: No such file or directory")
+        try expectError("""
+            a:
+                run touch ran-a
+
+            """, arguments: ["--inventory", "nothere.json", "a"], message: "cannot read inventory nothere.json: No such file or directory")
     }
 }

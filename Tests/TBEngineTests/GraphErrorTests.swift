@@ -137,4 +137,112 @@ final class GraphErrorTests: XCTestCase {
         XCTAssertEqual(observer.decidedTargets, ["gen", "use"])
         XCTAssertEqual(bed.fs.contents("use.txt"), "gen.txt")
     }
+
+    // MARK: - Found at load, not after other targets ran (issue 10, item 4)
+
+    func testVariableThatRefersToItselfIsAnErrorBeforeAnythingRuns() throws {
+        let bed = Testbed("""
+            v = $(v)-1
+            first:
+                run true
+            all: first
+                run echo $(v)
+            """)
+        XCTAssertEqual(targetfileError(bed, "all")?.description, "Targetfile:1:5: variable 'v' refers to itself: v -> v")
+    }
+
+    func testVariablesThatReferToEachOtherAreAnErrorAtTheFirstOne() throws {
+        let bed = Testbed("""
+            x = $(y)
+            y = a-$(x)
+            first:
+                run true
+            all: first
+                run echo $(x)
+            """)
+        XCTAssertEqual(targetfileError(bed, "all")?.description, "Targetfile:2:7: variable 'x' refers to itself: x -> y -> x")
+    }
+
+    func testAnUnusedSelfReferenceIsStillAnError() throws {
+        let bed = Testbed("""
+            unused = $(other)
+            other = $(unused:raw)
+            a:
+                run true
+            """)
+        XCTAssertEqual(targetfileError(bed, "a")?.description, "Targetfile:2:9: variable 'unused' refers to itself: unused -> other -> unused")
+    }
+
+    /// As make: a value given on the command line replaces the definition, which is
+    /// then never read; the environment does the same for a `?=` definition.
+    func testAnOverriddenSelfReferenceIsNoError() throws {
+        let bed = Testbed("""
+            v = $(v)-1
+            w ?= $(w)-1
+            a:
+                run echo $(v) $(w)
+            """)
+        try bed.build(["a"], overrides: ["v": "$(v)"], environment: ["w": "two"])
+        XCTAssertEqual(bed.commandsByHost, ["local": ["echo '$(v)' two"]])
+        XCTAssertEqual(targetfileError(Testbed(bed.targetfile), "a")?.description, "Targetfile:1:5: variable 'v' refers to itself: v -> v")
+        XCTAssertEqual(targetfileErrorWith(Testbed(bed.targetfile), overrides: ["v": "1"])?.description,
+                       "Targetfile:2:6: variable 'w' refers to itself: w -> w")
+    }
+
+    func testOutOfADependencyWithoutOutIsAnErrorBeforeAnythingRuns() throws {
+        let bed = Testbed("""
+            dep:
+                run true
+            first:
+                run true
+            all: first dep
+                run echo $(dep.out)
+            """)
+        XCTAssertEqual(targetfileError(bed, "all")?.description, "Targetfile:6:14: '$(dep.out)' used but 'dep' declares no out")
+    }
+
+    func testStateOfADependencyWithoutStateIsAnError() throws {
+        let bed = Testbed("""
+            dep:
+                out dep.txt
+                run write $(out) d
+            all: dep
+                env S=$(dep.state)
+                run true
+            """)
+        XCTAssertEqual(targetfileError(bed, "all")?.description, "Targetfile:5:11: '$(dep.state)' used but 'dep' declares no state")
+    }
+
+    func testAKeyOfADependencyWithoutStateIsAnError() throws {
+        let bed = Testbed("""
+            dep:
+                out dep.txt
+                run write $(out) d
+            all: dep
+                run echo $(dep.address)
+            """)
+        XCTAssertEqual(targetfileError(bed, "all")?.description,
+                       "Targetfile:5:14: '$(dep.address)' reads the state file of 'dep', which declares no state")
+    }
+
+    /// A name from outside quoted in a Targetfile error cannot break it into two lines
+    /// nor drive the terminal.
+    func testAMissingFileWithControlCharactersIsOneLine() throws {
+        let bed = Testbed("""
+            a: $(x)
+                run true
+            """)
+        XCTAssertThrowsError(try bed.build(["a"], overrides: ["x": "no\rsuch\u{1b}7"])) { error in
+            XCTAssertEqual("\(error)", "Targetfile:1:4: no such file or target 'no\\rsuch\\e7'")
+        }
+    }
+
+    private func targetfileErrorWith(_ bed: Testbed, overrides: [String: String]) -> TargetfileError? {
+        do {
+            try bed.build(["a"], overrides: overrides)
+        } catch {
+            return error as? TargetfileError
+        }
+        return nil
+    }
 }

@@ -208,12 +208,39 @@ final class InstanceTests: XCTestCase {
 
     func testMalformedNodeSpecIsAnErrorAtTheForeach() {
         let bed = imaging()
-        XCTAssertThrowsError(try bed.build("load", overrides: ["NODES": "1-2 fedora-21"])) { error in
+        XCTAssertThrowsError(try bed.build("load", overrides: ["NODES": "1-2 1--3"])) { error in
             XCTAssertEqual(error as? TargetfileError, TargetfileError(
                 SourceLocation(file: "Targetfile", line: 3, column: 21),
-                "malformed node spec 'fedora-21': expected a node number, fitNN, rebootNN, a range a-b[-step] or ~ to exclude"))
+                "malformed node spec '1--3': expected a node number, fitNN, rebootNN, a range a-b[-step], a host name, "
+                    + "a hostlist such as node[01-50,60], or ~ to exclude"))
         }
         XCTAssertEqual(bed.executor().commands, [], "nothing ran")
+    }
+
+    /// Node names of any testbed: hostlists, FQDNs, and numbered nodes named by
+    /// NODE_PREFIX and NODE_DIGITS.
+    func testNodesOfAnyTestbed() throws {
+        let bed = Testbed("""
+            NODES ?= cn[001-002] pc7.lab.example 3
+            NODE_PREFIX = cn
+            NODE_DIGITS = 3
+            host cn* = local
+            host pc7.lab.example = local
+            load:
+                foreach node in $(NODES)
+                host $(node)
+                run load $(node)
+            """)
+        let (summary, observer) = try bed.buildOnAnyHost(["load"])
+        XCTAssertEqual(summary, .counts(ran: 4, skipped: 1))
+        XCTAssertEqual(observer.startedTargets.sorted(), ["load@cn001", "load@cn002", "load@cn003", "load@pc7.lab.example"])
+        XCTAssertEqual(bed.executor("cn003").commands, ["load cn003"])
+        let (_, fewer) = try bed.buildOnAnyHost(["load"], overrides: ["NODES": "1-3 ~cn002"])
+        XCTAssertEqual(fewer.startedTargets, [], "cn001 and cn003 are up to date; cn002 is excluded")
+        XCTAssertEqual(fewer.decisionsByTarget.keys.sorted(), ["load", "load@cn001", "load@cn003"])
+        XCTAssertThrowsError(try bed.buildOnAnyHost(["load"], overrides: ["NODE_DIGITS": "x"])) { error in
+            XCTAssertEqual("\(error)", "Targetfile:7:21: NODE_DIGITS must be a number from 1 to 9, not 'x'")
+        }
     }
 
     func testEmptyNodeSetIsAnError() {
@@ -315,13 +342,83 @@ final class InstanceTests: XCTestCase {
         XCTAssertEqual(bed.executor().maxConcurrentRuns, 3)
     }
 
-    func testJobsStillBoundAFanOutWithAHigherParallel() throws {
-        let bed = Testbed("load:\n    foreach node in 1-4\n    parallel 8\n    run load $(node)\n")
+    /// `parallel N` bounds its fan-out at any `-j`: the work happens on the nodes.
+    func testParallelIsHonouredAtAnyJobs() throws {
+        let bed = Testbed("load:\n    foreach node in 1-4\n    parallel 4\n    run load $(node)\n")
+        let gate = Barrier(count: 4)
+        bed.script = { _ in gate.arrive() ? 0 : 99 }
+        let (summary, _) = try bed.build("load", options: .with { $0.jobs = 1 })
+        XCTAssertEqual(summary, .counts(ran: 4, skipped: 1), "the four met in the barrier: none waited for a -j slot")
+        XCTAssertEqual(bed.executor().maxConcurrentRuns, 4)
+    }
+
+    /// A fan-out without `parallel` on the implicit local host is bounded by `-j`.
+    func testJobsBoundALocalFanOutWithoutParallel() throws {
+        let bed = Testbed("load:\n    foreach node in 1-4\n    run load $(node)\n")
         let gate = PairGate(total: 4)
         bed.script = { _ in gate.enter() ? 0 : 99 }
         let (summary, _) = try bed.build("load", options: .with { $0.jobs = 2 })
         XCTAssertEqual(summary, .counts(ran: 4, skipped: 1))
         XCTAssertEqual(bed.executor().maxConcurrentRuns, 2)
+    }
+
+    /// Recipes on named hosts (here `local` sandboxes standing for nodes) take no `-j` slot.
+    func testTargetsOnNamedHostsTakeNoJobSlot() throws {
+        let bed = Testbed("""
+            host fit* = local
+            all: a b c
+            a:
+                host fit01
+                run a
+            b:
+                host fit02
+                run b
+            c:
+                run c
+            """)
+        let gate = Barrier(count: 3)
+        bed.script = { _ in gate.arrive() ? 0 : 99 }
+        let (summary, _) = try bed.buildOnAnyHost(["all"], options: .with { $0.jobs = 1 })
+        XCTAssertEqual(summary, .counts(ran: 3, skipped: 1), "a, b and c met: only c took the one -j slot")
+    }
+
+    // MARK: - Pools
+
+    /// A pool bounds the recipes of every target that names it, across fan-outs and at
+    /// any -j: two at once, the gate makes them meet, never three.
+    func testAPoolBoundsSeveralTargetsTogether() throws {
+        let bed = Testbed("""
+            pool tftp = 2
+            all: load other
+            load:
+                foreach node in 1-4
+                parallel 4
+                pool tftp
+                run load $(node)
+            other:
+                pool tftp
+                run other
+            """)
+        let gate = PairGate(total: 5)
+        bed.script = { _ in gate.enter() ? 0 : 99 }
+        let (summary, _) = try bed.build("all", options: .with { $0.jobs = 8 })
+        XCTAssertEqual(summary, .counts(ran: 5, skipped: 2))
+        XCTAssertEqual(bed.executor().maxConcurrentRuns, 2)
+        XCTAssertEqual(gate.maxInside, 2)
+    }
+
+    /// The console pool runs one recipe at a time, through the executor's terminal call.
+    func testTheConsolePoolRunsAloneOnTheTerminal() throws {
+        let bed = Testbed("""
+            confirm:
+                pool console
+                run read -p ok answer
+            """)
+        let (summary, observer) = try bed.build("confirm")
+        XCTAssertEqual(summary, .counts(failed: 1))
+        XCTAssertEqual(observer.result("confirm")?.failure,
+                       "host local cannot give a recipe the terminal: the console pool runs on local hosts only",
+                       "the recording executor has no terminal: the default says so")
     }
 
     // MARK: - One deadline for the fan-out
@@ -343,7 +440,8 @@ final class InstanceTests: XCTestCase {
         XCTAssertEqual(Set(deadlines).count, 1, "the same Instant for all: the fan-out's")
         XCTAssertTrue(calls[1].calledAt >= deadlines[0] && calls[2].calledAt >= deadlines[0],
                       "the later instances started after the shared deadline had passed")
-        let timedOut = ExecutorError.timedOut(seconds: 0.2).description
+        // Not "timed out after 0s" for the later ones: the fan-out's timeout ran out.
+        let timedOut = "timed out: the fan-out's 0.2s timeout ran out"
         XCTAssertEqual(observer.results.map(\.target), ["load@fit01", "load@fit02", "load@fit03"])
         XCTAssertEqual(observer.results.map { $0.result.failure }, [timedOut, timedOut, timedOut])
         XCTAssertEqual(summary, .counts(failed: 3, blocked: 1))
@@ -444,6 +542,8 @@ final class DeadlineExecutor: Executor, @unchecked Sendable {
         _calls.append(Call(command: command, deadline: deadline, calledAt: now))
         lock.unlock()
         guard let deadline, blocksUntilDeadline else { return 0 }
+        // As the real executors: a command started past its deadline times out "after 0s".
+        if deadline <= now { throw ExecutorError.timedOut(seconds: 0) }
         while ContinuousClock.now < deadline { usleep(5_000) }
         throw ExecutorError.timedOut(seconds: 0.2)
     }

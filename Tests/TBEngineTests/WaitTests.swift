@@ -59,3 +59,69 @@ final class WaitTests: XCTestCase {
         XCTAssertEqual(bed.executor("node").prepareCount, 0)
     }
 }
+
+/// The thread that decides never waits: a `wait` runs beside the rest of the run and
+/// holds no `-j` slot.
+final class WaitingHoldsNoSlotTests: XCTestCase {
+    func testAnotherTargetRunsWhileOneWaitsForItsHost() throws {
+        let bed = Testbed("""
+            host node = local
+            all: a b
+            a:
+                host node
+                wait 30s
+                run a
+            b:
+                run b
+            """)
+        let node = bed.executor("node")
+        node.prepareError = ExecutorError.unavailable(host: "node", reason: "Connection refused")
+        let firstAttempt = DispatchSemaphore(value: 0)
+        let clock = VirtualClock()
+        clock.onSleep = { count in if count == 1 { firstAttempt.signal() } }
+        bed.script = { context in
+            if context.command == "b" {
+                // b starts only once a is waiting, and brings a's host back.
+                guard firstAttempt.wait(timeout: .now() + 10) == .success else { return 99 }
+                node.prepareError = nil
+            }
+            return 0
+        }
+        let (summary, observer) = try bed.build("all", options: .with { $0.jobs = 1; $0.clock = clock; $0.waitBackoff = 0.5 })
+        XCTAssertEqual(summary, .counts(ran: 2, skipped: 1))
+        XCTAssertEqual(observer.waits.first, "a: waiting for host node (attempt 1): host node unavailable: Connection refused")
+        XCTAssertEqual(observer.statuses["a"], .ok)
+        XCTAssertLessThan(clock.elapsed, 30, "a's wait ended when b brought its host back")
+    }
+
+    /// Three instances wait for hosts that answer at their third attempt: their first
+    /// pauses meet in a barrier, which only waits on three threads can reach.
+    func testWaitsOfAFanOutRunSideBySide() throws {
+        let bed = Testbed("""
+            host fit* = local
+            load:
+                foreach node in 1-3
+                host    $(node)
+                wait    60s
+                run     load $(node)
+            """)
+        let clock = VirtualClock()
+        let meeting = Barrier(count: 3)
+        let met = NSLock()
+        nonisolated(unsafe) var allMet = true
+        clock.onSleep = { count in
+            guard count <= 3 else { return }
+            let arrived = meeting.arrive()
+            met.withLock { allMet = allMet && arrived }
+        }
+        for name in ["fit01", "fit02", "fit03"] {
+            bed.executor(name).prepareError = ExecutorError.unavailable(host: name, reason: "rebooting")
+            bed.executor(name).answersFromPrepareCall = 3
+        }
+        let (summary, observer) = try bed.buildOnAnyHost(["load"], options: .with { $0.jobs = 1; $0.clock = clock; $0.waitBackoff = 1 })
+        XCTAssertEqual(summary, .counts(ran: 3, skipped: 1))
+        XCTAssertEqual(observer.waits.count, 6, "two refusals per node")
+        XCTAssertTrue(met.withLock { allMet }, "the three waits were under way at once")
+        XCTAssertEqual(observer.startedTargets.sorted(), ["load@fit01", "load@fit02", "load@fit03"])
+    }
+}

@@ -72,9 +72,12 @@ import Testing
         // Unlinking a restored hard link changes the object's ctime, not what is recorded.
         #expect(unlink(out) == 0)
         try cache.restore(digest, to: out, mode: 0o444)
-        try cache.restore(digest, to: out, mode: 0o444)
         #expect(cache.rehashCount == 0)
         #expect(readText(out) == "intact")
+        // Restoring onto a file that already is the object: the caller found it modified,
+        // so the object is rehashed before it is believed (CacheStrayObjectTests).
+        try cache.restore(digest, to: out, mode: 0o444)
+        #expect(cache.rehashCount == 1)
     }
 
     @Test func objectWithoutARecordIsRehashedOnceThenTrusted() throws {

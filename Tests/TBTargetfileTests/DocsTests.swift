@@ -151,6 +151,25 @@ final class DocsTests: XCTestCase {
         XCTAssertEqual(documented, BodyStatement.keywords)
     }
 
+    /// The grammar's `statement` rule names every keyword the parser knows, in its order.
+    func testTheGrammarHasEveryBodyKeyword() throws {
+        let markdown = try DocsTests.read("docs/targetfile.md")
+        let grammar = try XCTUnwrap(DocsTests.fencedBlocks(markdown).first { $0.text.contains("statement   :=") }).text
+        let rule = try XCTUnwrap(grammar.components(separatedBy: "statement   :=").dropFirst().first)
+            .components(separatedBy: "\nword").first ?? ""
+        var named: [String] = []
+        for line in rule.split(separator: "\n") {
+            let quoted = line.split(separator: "\"", omittingEmptySubsequences: false)
+            for (i, piece) in quoted.enumerated() where i % 2 == 1 && piece.allSatisfy(\.isLetter)
+                && (i == 1 || quoted[i - 1].trimmingBlanks() == "|" || quoted[i - 1].trimmingBlanks().hasSuffix("(")) {
+                named.append(String(piece))
+            }
+        }
+        XCTAssertEqual(named, ["host", "out", "state", "always", "nocache", "timeout", "retry", "env", "run", "put", "get",
+                               "pack", "unpack", "exclude", "use", "foreach", "parallel", "steps", "wait"])
+        XCTAssertEqual(Set(named), Set(BodyStatement.keywords))
+    }
+
     func testTheRepositoryTargetfile() throws {
         let root = DocsTests.root.path
         let tf = try Targetfile.load(path: root + "/Targetfile") { path in

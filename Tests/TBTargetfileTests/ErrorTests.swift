@@ -3,7 +3,7 @@ import XCTest
 
 /// Every error is one line, `file:line:col: message`, pointing at the offending token.
 final class ErrorTests: XCTestCase {
-    private let keywords = "(expected host, out, state, always, nocache, timeout, retry, env, run, put, get, pack, unpack, exclude, use, foreach, parallel, steps, wait)"
+    private let keywords = "(expected host, out, state, always, nocache, timeout, retry, env, run, put, get, pack, unpack, exclude, use, foreach, parallel, pool, steps, wait)"
 
     private func check(_ source: String, _ expected: String, path: String = "Targetfile",
                        files: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) {

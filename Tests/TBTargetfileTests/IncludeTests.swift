@@ -106,6 +106,6 @@ final class IncludeTests: XCTestCase {
 
     func testErrorsInIncludedFilesNameThatFile() {
         XCTAssertEqual(errorOf("include r/x.tb\n", path: "p/Targetfile", files: ["p/r/x.tb": "t:\n    rn\n"]),
-                       "p/r/x.tb:2:5: unknown keyword 'rn' (expected host, out, state, always, nocache, timeout, retry, env, run, put, get, pack, unpack, exclude, use, foreach, parallel, steps, wait)")
+                       "p/r/x.tb:2:5: unknown keyword 'rn' (expected host, out, state, always, nocache, timeout, retry, env, run, put, get, pack, unpack, exclude, use, foreach, parallel, pool, steps, wait)")
     }
 }

@@ -62,7 +62,7 @@ final class LinesTests: XCTestCase {
 
     func testLinesAfterAContinuationKeepTheirNumbers() throws {
         let error = errorOf("v = a \\\n  b \\\n  c\nt:\n    rn x\n")
-        XCTAssertEqual(error, "Targetfile:5:5: unknown keyword 'rn' (expected host, out, state, always, nocache, timeout, retry, env, run, put, get, pack, unpack, exclude, use, foreach, parallel, steps, wait)")
+        XCTAssertEqual(error, "Targetfile:5:5: unknown keyword 'rn' (expected host, out, state, always, nocache, timeout, retry, env, run, put, get, pack, unpack, exclude, use, foreach, parallel, pool, steps, wait)")
     }
 
     func testCRLFLines() throws {

@@ -33,7 +33,7 @@ final class NodeSpecTests: XCTestCase {
 
     private func error(_ word: String) -> String? { error([word]) }
 
-    private let expected = "expected a node number, fitNN, rebootNN, a range a-b[-step] or ~ to exclude"
+    private let expected = "expected a node number, fitNN, rebootNN, a range a-b[-step], a host name, a hostlist such as node[01-50,60], or ~ to exclude"
 
     func testTheSeedsExample() {
         XCTAssertEqual(nodes("1-12 fit15-reboot18 ~4-6"), [1, 2, 3, 7, 8, 9, 10, 11, 12, 15, 16, 17, 18])
@@ -113,21 +113,17 @@ final class NodeSpecTests: XCTestCase {
     }
 
     func testMalformedWords() {
-        XCTAssertEqual(error("fedora-21"), "malformed node spec 'fedora-21': \(expected)")
         XCTAssertEqual(error("1-"), "malformed node spec '1-': \(expected)")
         XCTAssertEqual(error("-3"), "malformed node spec '-3': \(expected)")
-        XCTAssertEqual(error("fit"), "malformed node spec 'fit': \(expected)")
-        XCTAssertEqual(error("reboot"), "malformed node spec 'reboot': \(expected)")
-        XCTAssertEqual(error("fit-3"), "malformed node spec 'fit-3': \(expected)")
         XCTAssertEqual(error("1--3"), "malformed node spec '1--3': \(expected)")
         XCTAssertEqual(error("1-12-3-4"), "malformed node spec '1-12-3-4': \(expected)")
         XCTAssertEqual(error("1-12-fit3"), "malformed node spec '1-12-fit3': \(expected)")
         XCTAssertEqual(error("1,2"), "malformed node spec '1,2': \(expected)")
-        XCTAssertEqual(error("FIT04"), "malformed node spec 'FIT04': \(expected)")
-        XCTAssertEqual(error("data04"), "malformed node spec 'data04': \(expected)")
         XCTAssertEqual(error("~~4"), "malformed node spec '~~4': \(expected)")
         XCTAssertEqual(error("4~"), "malformed node spec '4~': \(expected)")
-        XCTAssertEqual(error("~fedora-21"), "malformed node spec '~fedora-21': \(expected)")
+        XCTAssertEqual(error("node/3"), "malformed node spec 'node/3': \(expected)")
+        XCTAssertEqual(error("pc7..lab"), "malformed node spec 'pc7..lab': \(expected)")
+        XCTAssertEqual(error("pc7."), "malformed node spec 'pc7.': \(expected)")
         XCTAssertEqual(error(""), "malformed node spec '': \(expected)")
         XCTAssertEqual(error("12-3"), "malformed node spec '12-3': range goes down from 12 to 3")
         XCTAssertEqual(error("fit12-reboot03-2"), "malformed node spec 'fit12-reboot03-2': range goes down from 12 to 3")
@@ -141,10 +137,43 @@ final class NodeSpecTests: XCTestCase {
         XCTAssertEqual(error("~"), "malformed node spec '~': '~' must be attached to the nodes it excludes, as in ~4-6")
     }
 
+    /// Any host name is a node: the cluster world's (xCAT's cn001, OneLab's FQDNs).
+    func testHostNamesAreNodes() throws {
+        let spec = try NodeSpec("cn010 cn002 pc7.lab.example fedora-21 FIT04 data04 fit-3 3 fit01")
+        XCTAssertEqual(spec.nodes, [1, 3])
+        XCTAssertEqual(spec.hostNames, ["FIT04", "cn002", "cn010", "data04", "fedora-21", "fit-3", "pc7.lab.example"])
+        XCTAssertEqual(spec.names(), ["FIT04", "cn002", "cn010", "data04", "fedora-21", "fit01", "fit03", "fit-3", "pc7.lab.example"])
+        XCTAssertEqual(try NodeSpec("cn1 cn2 cn3 ~cn2 ~fedora-21").names(), ["cn1", "cn3"])
+        XCTAssertEqual(try NodeSpec(spec.description), spec)
+    }
+
+    func testHostlists() throws {
+        XCTAssertEqual(try NodeSpec("node[01-03,10]").names(), ["node01", "node02", "node03", "node10"])
+        XCTAssertEqual(try NodeSpec("cn[001-128]").hostNames.count, 128)
+        XCTAssertEqual(try NodeSpec("cn[001-128]").hostNames.prefix(2), ["cn001", "cn002"])
+        XCTAssertEqual(try NodeSpec("cn[001-128]").hostNames.last, "cn128")
+        XCTAssertEqual(try NodeSpec("rack[1-2]-n[1-2].lab").names(), ["rack1-n1.lab", "rack1-n2.lab", "rack2-n1.lab", "rack2-n2.lab"])
+        XCTAssertEqual(try NodeSpec("node[1-10] ~node[3-9]").names(), ["node1", "node2", "node10"])
+        XCTAssertEqual(try NodeSpec("node[8-12]").hostNames, ["node8", "node9", "node10", "node11", "node12"])
+        // A hostlist of numbered nodes gives numbered nodes: fit[01-03] is 1-3.
+        XCTAssertEqual(try NodeSpec("fit[01-03,05] ~fit02").nodes, [1, 3, 5])
+        XCTAssertEqual(try NodeSpec("fit[04]").nodes, [4])
+        let hostlist = "expected a hostlist such as node[01-50,60] or cn[001-128]"
+        XCTAssertEqual(error("node[1-]"), "malformed node spec 'node[1-]': \(hostlist)")
+        XCTAssertEqual(error("node[a-b]"), "malformed node spec 'node[a-b]': \(hostlist)")
+        XCTAssertEqual(error("node[1-3"), "malformed node spec 'node[1-3': \(hostlist)")
+        XCTAssertEqual(error("node]1["), "malformed node spec 'node]1[': \(hostlist)")
+        XCTAssertEqual(error("node[5-3]"), "malformed node spec 'node[5-3]': range goes down from 5 to 3")
+        XCTAssertEqual(error("n[1-1000][1-1000]"), "malformed node spec 'n[1-1000][1-1000]': spells more than 100000 names")
+    }
+
+    func testNaturalOrder() {
+        XCTAssertEqual(["n10", "n9", "n1", "m2", "n01"].sorted(by: NodeSpec.naturallyPrecedes), ["m2", "n01", "n1", "n9", "n10"])
+    }
+
     func testMalformedInventoryRanges() {
         let inventory = "expected an inventory range such as fit[01:37] or fit[1:12:3]"
         XCTAssertEqual(error("fit[01:]"), "malformed node spec 'fit[01:]': \(inventory)")
-        XCTAssertEqual(error("fit[04]"), "malformed node spec 'fit[04]': \(inventory)")
         XCTAssertEqual(error("fit[1:3"), "malformed node spec 'fit[1:3': \(inventory)")
         XCTAssertEqual(error("fit[1:3]x"), "malformed node spec 'fit[1:3]x': \(inventory)")
         XCTAssertEqual(error("data[1:3]"), "malformed node spec 'data[1:3]': \(inventory)")
@@ -157,26 +186,26 @@ final class NodeSpecTests: XCTestCase {
     }
 
     func testTheFirstBadWordIsReported() {
-        // `iload fedora-21 1 2`, the -i forgotten: nothing is selected, the word is named
-        XCTAssertEqual(error(["1-3", "fedora-21", "12-3"]), "malformed node spec 'fedora-21': \(expected)")
+        XCTAssertEqual(error(["1-3", "1--3", "12-3"]), "malformed node spec '1--3': \(expected)")
     }
 
     func testErrorValue() {
         do {
-            _ = try NodeSpec("1 fedora-21")
+            _ = try NodeSpec("1 1--3")
             XCTFail("expected an error")
         } catch {
-            XCTAssertEqual(error, NodeSpec.ParseError(word: "fedora-21", reason: expected))
-            XCTAssertEqual(error.word, "fedora-21")
+            XCTAssertEqual(error, NodeSpec.ParseError(word: "1--3", reason: expected))
+            XCTAssertEqual(error.word, "1--3")
             XCTAssertEqual(error.reason, expected)
         }
     }
 
     func testOtherPrefixes() throws {
         XCTAssertEqual(try NodeSpec("node3-node5 ~pdu4", prefixes: ["node", "pdu"]).nodes, [3, 5])
-        XCTAssertThrowsError(try NodeSpec("fit04", prefixes: ["node"])) { error in
+        XCTAssertEqual(try NodeSpec("fit04", prefixes: ["node"]).hostNames, ["fit04"], "only the given prefixes number a node")
+        XCTAssertThrowsError(try NodeSpec("4--5", prefixes: ["node"])) { error in
             XCTAssertEqual("\(error)",
-                           "malformed node spec 'fit04': expected a node number, nodeNN, a range a-b[-step] or ~ to exclude")
+                           "malformed node spec '4--5': expected a node number, nodeNN, a range a-b[-step], a host name, a hostlist such as node[01-50,60], or ~ to exclude")
         }
         // the longest prefix wins
         XCTAssertEqual(try NodeSpec("nodex7 node8", prefixes: ["node", "nodex"]).nodes, [7, 8])
@@ -185,6 +214,7 @@ final class NodeSpecTests: XCTestCase {
     func testNames() throws {
         XCTAssertEqual(try NodeSpec("1 37 100 fit05 1234").names(), ["fit01", "fit05", "fit37", "fit100", "fit1234"])
         XCTAssertEqual(try NodeSpec("1-3").names(prefix: "reboot"), ["reboot01", "reboot02", "reboot03"])
+        XCTAssertEqual(try NodeSpec("1 10 cn[001-002]", prefixes: ["cn"]).names(prefix: "cn", digits: 3), ["cn001", "cn002", "cn010"])
         XCTAssertEqual(try NodeSpec("").names(), [])
     }
 

@@ -16,8 +16,6 @@ extension Build {
         var executor: Executor
         /// The `pack` steps whose trees are part of the key.
         var packedTrees: [PackedTree] = []
-        /// Values of `secret` variables the recipe uses: masked wherever it is shown.
-        var redactions: [String] = []
     }
 
     /// Decides node `index`. Returns what to run, or nil when the node is settled
@@ -53,7 +51,6 @@ extension Build {
         }
         let prepared: PreparedRun
         do {
-            if let seconds = node.spec.wait, !options.dryRun { try waitForHost(of: node, executor: executor, seconds: seconds) }
             prepared = try prepare(node, executor: executor)
         } catch {
             return fail(index, "\(error)")
@@ -169,13 +166,16 @@ extension Build {
         let recipe = try expandRecipe(node.spec, in: &scope)
         var variables = node.usedVariables
         for (name, value) in scope.used { variables[name] = value }
-        var redactions: [String] = []
+        // A variable whose value holds a secret's (`auth = root:$(password)`) is secret too.
+        let secretNames = graph.variables.secrets
+        let secretValues = variables.filter { secretNames.contains($0.key) && !$0.value.isEmpty }.map(\.value)
         for name in variables.keys.sorted() {
             let value = variables[name]!
-            if graph.variables.secrets.contains(name) {
-                // The trace keeps only a digest of a secret.
-                key.add(.variable, name, .text(TargetKey.secretPrefix + SHA256.digest(value).hex))
-                if !value.isEmpty { redactions.append(value) }
+            if secretNames.contains(name) || secretValues.contains(where: { value.contains($0) }) {
+                // The trace keeps only a fingerprint keyed with the project's own key.
+                key.add(.variable, name, .text(TargetKey.secretPrefix + options.secretKey.fingerprint(value)))
+                options.secrets.add(value)
+                states[node.index].usesSecret = true
             } else {
                 key.add(.variable, name, .text(value))
             }
@@ -193,14 +193,16 @@ extension Build {
                 }
                 stat = now
             }
-            key.add(.input, input.path, .digest(try fileSystem.digest(ofFile: input.path, stat: stat)))
+            // A file named after a secret (`keys/$(token).pem`) is traced under a masked name.
+            let name = secretValues.reduce(input.path) { $0.replacing($1, with: "***") }
+            key.add(.input, name, .digest(try fileSystem.digest(ofFile: input.path, stat: stat)))
         }
         let packedTrees = addPackedTrees(of: recipe, executor: executor, to: &key)
         for d in node.dependencies {
             key.add(.dependency, graph.nodes[d].name, .digest(states[d].outputDigest!))
         }
         return PreparedRun(recipe: recipe, key: key.digest(using: hasher), targetKey: key,
-                           temporaryOuts: [], executor: executor, packedTrees: packedTrees, redactions: redactions)
+                           temporaryOuts: [], executor: executor, packedTrees: packedTrees)
     }
 
     private func scope(for node: Node, executor: Executor, outs: [String], state: String?) throws -> Scope {
@@ -208,11 +210,17 @@ extension Build {
         scope.parameters = node.spec.parameters
         for (name, value) in executor.variables { scope.locals[name] = value }
         scope.locals["target"] = node.name
-        if !outs.isEmpty { scope.locals["out"] = outs.joined(separator: " ") }
+        if !outs.isEmpty { scope.locals["out"] = Words.join(outs) }
         if let state { scope.locals["state"] = state }
         scope.member = { [unowned self] target, member, location in
             guard let d = node.dependencies.first(where: { self.graph.nodes[$0].name == target }) else { return nil }
-            return try self.member(member, of: d, at: location)
+            let value = try self.member(member, of: d, at: location)
+            // What a recipe that used a secret wrote into its state file is secret too.
+            if self.states[d].usesSecret && member != "out" && member != "state" {
+                self.options.secrets.add(value)
+                self.states[node.index].usesSecret = true
+            }
+            return value
         }
         return scope
     }
@@ -222,8 +230,8 @@ extension Build {
         for step in spec.steps {
             switch step.action {
             case .run(let t): steps.append(.run(try ShellSplice.expand(t, in: &scope)))
-            case .put(let f, let t): steps.append(.put(from: try scope.expand(f), to: try scope.expand(t)))
-            case .get(let f, let t): steps.append(.get(from: try scope.expand(f), to: try scope.expand(t)))
+            case .put(let f, let t): steps.append(.put(from: try path(f, in: &scope), to: try path(t, in: &scope)))
+            case .get(let f, let t): steps.append(.get(from: try path(f, in: &scope), to: try path(t, in: &scope)))
             case .pack(let root, let paths, let to):
                 let files = try words(to, in: &scope)
                 guard files.count == 2 else {
@@ -242,16 +250,19 @@ extension Build {
         }
         var environment: [(name: String, value: String)] = []
         for setting in spec.environment { environment.append((setting.name, try scope.expand(setting.value))) }
-        return Recipe(steps: steps, environment: environment, timeout: spec.timeout, retry: spec.retry)
+        var recipe = Recipe(steps: steps, environment: environment, timeout: spec.timeout, retry: spec.retry)
+        recipe.console = spec.pool == PoolDeclaration.consoleName
+        return recipe
     }
 
     /// Templates expanded and split at blanks: `$(out)` may stand for several names.
     private func words(_ templates: [Template], in scope: inout Scope) throws -> [String] {
-        var result: [String] = []
-        for template in templates {
-            result += try scope.expand(template).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        }
-        return result
+        try templates.flatMap { try scope.expandWords($0) }
+    }
+
+    /// One path (`put`, `get`): expanded, `\ ` read as a blank.
+    private func path(_ template: Template, in scope: inout Scope) throws -> String {
+        Words.unescape(try scope.expand(template))
     }
 
     /// `$(DEP.out)`, `$(DEP.state)`, `$(DEP.KEY)` of dependency node `d`.
@@ -260,7 +271,7 @@ extension Build {
         switch member {
         case "out":
             guard !dep.outs.isEmpty else { throw TargetfileError(location, "'\(dep.name)' declares no out") }
-            return dep.outs.joined(separator: " ")
+            return Words.join(dep.outs)
         case "state":
             guard let state = dep.state else { throw TargetfileError(location, "'\(dep.name)' declares no state") }
             return state
@@ -278,32 +289,6 @@ extension Build {
                 throw TargetfileError(location, "state file \(path) of '\(dep.name)' has no key '\(member)'")
             }
             return value
-        }
-    }
-
-    /// `wait DURATION`: tries to reach the host (prepare it) until it answers, pausing
-    /// longer each time, at most `seconds`; then its identity is learnt afresh.
-    private func waitForHost(of node: Node, executor: Executor, seconds: Double) throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        var pause = options.waitBackoff
-        var attempt = 1
-        while true {
-            do {
-                try executor.prepare()
-                // Prepared: the identity is learnt afresh, without preparing again.
-                identities[executor.hostName] = Result { try executor.identity() }
-                return
-            } catch {
-                let left = deadline - ContinuousClock.now
-                guard left > .zero else {
-                    throw WaitTimedOut(host: executor.hostName, seconds: seconds, lastError: "\(error)")
-                }
-                let wait = min(pause, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
-                observer.waiting(node.name, "waiting for host \(executor.hostName) (attempt \(attempt)): \(error)")
-                usleep(UInt32(max(wait, 0) * 1_000_000))
-                pause = min(pause * 2, 10)
-                attempt += 1
-            }
         }
     }
 

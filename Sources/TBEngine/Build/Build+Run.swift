@@ -16,16 +16,24 @@ extension Build {
         var logPath: String?
     }
 
-    func start(_ index: Int, _ prepared: PreparedRun, into completions: CompletionQueue<Completion>) {
+    func start(_ index: Int, _ prepared: PreparedRun, into completions: CompletionQueue<Event>) {
         let node = graph.nodes[index]
         states[index].status = .running
         filesMayChange()
         startedCount += 1
         observer.started(node.name, started: startedCount, total: totalWithRecipe)
         let logPath = options.logDirectory.map { "\($0)/\(Build.logFileName(node.name))" }
-        let log = RecipeLog(path: logPath, redactions: prepared.redactions)
+        let log = RecipeLog(path: logPath, secrets: options.secrets)
         for (_, final) in prepared.temporaryOuts {
             if let slash = final.lastIndex(of: "/") { try? fileSystem.createDirectory(String(final[..<slash])) }
+        }
+        // An output restored from the cache is read-only, and may share its inode with the
+        // cache's object and other checkouts: a recipe that writes it by name must create a
+        // new file, never write through it. The cache still holds what it held.
+        for out in node.outs {
+            if let stat = fileSystem.stat(out), stat.isRegular, stat.linkCount > 1 || stat.mode & 0o200 == 0 {
+                fileSystem.removeFile(out)
+            }
         }
         let begin = ContinuousClock.now
         // The instances of a fan-out share one deadline, as the imaging tools' global timeout.
@@ -48,8 +56,8 @@ extension Build {
             log.flush()
             let elapsed = ContinuousClock.now - begin
             let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-            completions.push(Completion(index: index, prepared: prepared, failure: failure, packed: packed,
-                                        durationMs: ms, log: log, logPath: logPath))
+            completions.push(.recipe(Completion(index: index, prepared: prepared, failure: failure, packed: packed,
+                                                durationMs: ms, log: log, logPath: logPath)))
         }
     }
 

@@ -21,6 +21,12 @@ public final class Build {
 
     enum Status { case waiting, running, done, failed, blocked }
 
+    /// What worker threads hand back to the scheduler.
+    enum Event {
+        case recipe(Completion)
+        case host(HostEvent)
+    }
+
     /// What the run knows of each node, by node index.
     struct NodeState {
         var status: Status = .waiting
@@ -29,12 +35,19 @@ public final class Build {
         var outputDigest: Digest?
         /// Values of the node's state file, read when a dependent first asks.
         var stateValues: [String: String]?
+        /// Its recipe used a secret, or a value derived from one: the values of its
+        /// state file are secret too.
+        var usesSecret = false
     }
 
     var states: [NodeState]
     var dependents: [[Int]]
     var summary = BuildSummary()
     var identities: [String: Result<String, Error>] = [:]
+    /// Nodes whose host is being identified, by host name.
+    var hostWaiters: [String: [Int]] = [:]
+    /// Nodes whose `wait` is over: their host answered in this run.
+    var waited: Set<Int> = []
     var startedCount = 0
     /// Set once a recipe has started or an output was restored: from then on files may
     /// differ from the stats taken at start-up (see `filesMayChange()`).
@@ -46,6 +59,18 @@ public final class Build {
     var finishingGroups: Set<String> = []
     /// Instances of each `foreach` target running now, against its `parallel` limit.
     var runningInGroup: [String: Int] = [:]
+    /// Recipes running now that count against `-j` (see `countsAgainstJobs`).
+    var runningLocally = 0
+    /// Jobs on worker threads: recipes and host jobs.
+    var inFlight = 0
+    /// Targets ready to run that wait for a `-j` slot, and for their fan-out's `parallel`.
+    var waitingForJobs = FIFO<(Int, PreparedRun)>()
+    var waitingInGroup: [String: FIFO<(Int, PreparedRun)>] = [:]
+    /// Recipes running in each pool, and the targets waiting for one of its slots.
+    var runningInPool: [String: Int] = [:]
+    var waitingInPool: [String: FIFO<(Int, PreparedRun)>] = [:]
+    /// Targets that were ready to run when the run stopped, and never started.
+    var abandoned: [Int] = []
     /// The one deadline of each `foreach` target's fan-out, set when its first instance starts.
     var groupDeadlines: [String: ContinuousClock.Instant] = [:]
 
@@ -74,36 +99,53 @@ public final class Build {
     /// Runs to the end and says what happened. Throws only for errors that concern the
     /// whole run (a trace that cannot be written).
     public func run() throws -> BuildSummary {
-        var ready = graph.nodes.filter { $0.dependencies.isEmpty && $0.after.isEmpty }.map(\.index)
-        var queued: [(Int, PreparedRun)] = []
-        var running = 0
-        let completions = CompletionQueue<Completion>()
-        var next = 0
+        var ready = FIFO<Int>()
+        ready.push(contentsOf: graph.nodes.filter { $0.dependencies.isEmpty && $0.after.isEmpty }.map(\.index))
+        let events = CompletionQueue<Event>()
         while true {
-            while next < ready.count && (!stopping || !finishingGroups.isEmpty) {
-                let index = ready[next]
-                next += 1
+            while !stopping || !finishingGroups.isEmpty, let index = ready.pop() {
                 if stopping && !mayFinish(index) { continue }   // left undecided: the run stopped
-                if let prepared = try decide(index) {
-                    queued.append((index, prepared))
+                if let job = hostWork(for: index) {
+                    if startHostJob(job, for: index, into: events) { inFlight += 1 }
+                } else if let prepared = try decide(index) {
+                    offer(index, prepared, events)
                 } else {
-                    ready += release(index)
+                    ready.push(contentsOf: release(index))
                 }
             }
-            while running < max(1, options.jobs),
-                  let position = queued.firstIndex(where: { mayStart($0.0) && (!stopping || mayFinish($0.0)) }) {
-                let (index, prepared) = queued.remove(at: position)
-                start(index, prepared, into: completions)
-                running += 1
+            if inFlight == 0 { break }
+            let event = events.pop()
+            inFlight -= 1
+            switch event {
+            case .recipe(let completion):
+                let node = graph.nodes[completion.index]
+                if countsAgainstJobs(node) { runningLocally -= 1 }
+                try finish(completion)
+                ready.push(contentsOf: release(completion.index))
+                // The slots it held may start what waited for them.
+                if countsAgainstJobs(node) { startWaiting(in: &waitingForJobs, events) }
+                if let group = node.group, var queue = waitingInGroup[group] {
+                    startWaiting(in: &queue, events)
+                    waitingInGroup[group] = queue
+                }
+                if let pool = node.spec.pool {
+                    runningInPool[pool, default: 1] -= 1
+                    if var queue = waitingInPool[pool] {
+                        startWaiting(in: &queue, events)
+                        waitingInPool[pool] = queue
+                    }
+                }
+            case .host(let hostEvent):
+                if case .waiting = hostEvent { inFlight += 1 }  // the job goes on
+                ready.push(contentsOf: settle(hostEvent))
             }
-            if running == 0 && (next >= ready.count || (stopping && finishingGroups.isEmpty)) { break }
-            if running == 0 { continue }
-            let completion = completions.pop()
-            running -= 1
-            try finish(completion)
-            ready += release(completion.index)
         }
-        for (index, _) in queued where states[index].status == .waiting {
+        // Targets that were ready to run when the run stopped.
+        let queued = waitingForJobs.drain() + (Array(waitingInGroup.values) + Array(waitingInPool.values)).flatMap { queue in
+            var queue = queue
+            return queue.drain()
+        }
+        for index in queued.map(\.0) + abandoned where states[index].status == .waiting {
             states[index].status = .blocked
         }
         // Every target of the closure hears its fate, also those a stop left undecided.
@@ -117,6 +159,49 @@ public final class Build {
         }
         summary.blocked = states.filter { $0.status == .blocked }.count
         return summary
+    }
+
+    /// Whether a recipe takes one of the `-j` slots: it runs on the implicit local host,
+    /// and is not an instance of a fan-out whose own `parallel N` bounds it. Recipes on
+    /// named hosts — ssh hosts, and `local` sandboxes, which stand for testbed nodes — are
+    /// bounded by `parallel` (and wait for no local core).
+    func countsAgainstJobs(_ node: Node) -> Bool {
+        node.host == nil && !(node.group != nil && node.spec.parallel != nil)
+    }
+
+    /// Starts a target that is ready to run, or queues it for the slot it lacks.
+    private func offer(_ index: Int, _ prepared: PreparedRun, _ events: CompletionQueue<Event>) {
+        if stopping && !mayFinish(index) {   // never started: blocked at the end
+            abandoned.append(index)
+            return
+        }
+        let node = graph.nodes[index]
+        if let group = node.group, let limit = node.spec.parallel, runningInGroup[group, default: 0] >= limit {
+            waitingInGroup[group, default: FIFO()].push((index, prepared))
+        } else if let pool = node.spec.pool, runningInPool[pool, default: 0] >= poolDepth(pool) {
+            waitingInPool[pool, default: FIFO()].push((index, prepared))
+        } else if countsAgainstJobs(node) && runningLocally >= max(1, options.jobs) {
+            waitingForJobs.push((index, prepared))
+        } else {
+            if countsAgainstJobs(node) { runningLocally += 1 }
+            if let pool = node.spec.pool { runningInPool[pool, default: 0] += 1 }
+            inFlight += 1
+            start(index, prepared, into: events)
+        }
+    }
+
+    /// How many recipes of `pool` may run at once: its declared depth; 1 for `console`.
+    private func poolDepth(_ pool: String) -> Int {
+        graph.targetfile.pools[pool]?.depth ?? 1
+    }
+
+    /// Offers the targets of `queue` again, in order, until one starts or it is empty.
+    private func startWaiting(in queue: inout FIFO<(Int, PreparedRun)>, _ events: CompletionQueue<Event>) {
+        while let (index, prepared) = queue.pop() {
+            let before = inFlight
+            offer(index, prepared, events)
+            if inFlight > before { return }
+        }
     }
 
     /// After a stop: whether node `index` is an instance of a fan-out allowed to finish.
@@ -135,15 +220,8 @@ public final class Build {
         stopping = true
     }
 
-    /// Whether node `index` may start now: its `foreach` target's `parallel` limit allows.
-    private func mayStart(_ index: Int) -> Bool {
-        let node = graph.nodes[index]
-        guard let group = node.group, let limit = node.spec.parallel else { return true }
-        return runningInGroup[group, default: 0] < limit
-    }
-
     /// Marks `index` settled and returns the dependents that became ready.
-    private func release(_ index: Int) -> [Int] {
+    func release(_ index: Int) -> [Int] {
         var ready: [Int] = []
         for dependent in dependents[index] {
             states[dependent].pendingDependencies -= 1

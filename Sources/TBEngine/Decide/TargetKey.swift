@@ -10,7 +10,8 @@ import TBStore
 struct TargetKey {
     /// Bumped whenever what goes into a key changes, so that old traces never match.
     static let formatVersion = "tbmake-key-v1"
-    /// How a `secret` variable's value stands in a key: a digest after this prefix.
+    /// How a `secret` variable's value stands in a key: after this prefix, its
+    /// HMAC-SHA256 under the project's key (`SecretKey`), never the value or a plain digest.
     static let secretPrefix = "secret:"
 
     enum Kind: String {

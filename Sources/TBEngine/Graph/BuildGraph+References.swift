@@ -42,9 +42,30 @@ extension BuildGraph {
         }
         if let dot = name.lastIndex(of: ".") {
             let target = String(name[..<dot])
-            if node.dependencies.contains(where: { nodes[$0].name == target }) { return }
-            throw TargetfileError(location, "'\(target)' in '$(\(name))' is not a dependency of '\(node.name)'")
+            guard let d = node.dependencies.first(where: { nodes[$0].name == target }) else {
+                throw TargetfileError(location, "'\(target)' in '$(\(name))' is not a dependency of '\(node.name)'")
+            }
+            try checkMember(String(name[name.index(after: dot)...]), of: nodes[d], at: location, written: name)
+            return
         }
         throw TargetfileError(location, "undefined variable '\(name)'")
+    }
+
+    /// `$(DEP.out)` needs an `out` of DEP; `$(DEP.state)` and `$(DEP.KEY)` its `state`.
+    private func checkMember(_ member: String, of dependency: Node, at location: SourceLocation, written: String) throws {
+        switch member {
+        case "out":
+            if dependency.outs.isEmpty {
+                throw TargetfileError(location, "'$(\(written))' used but '\(dependency.name)' declares no out")
+            }
+        case "state":
+            if dependency.state == nil {
+                throw TargetfileError(location, "'$(\(written))' used but '\(dependency.name)' declares no state")
+            }
+        default:
+            if dependency.state == nil {
+                throw TargetfileError(location, "'$(\(written))' reads the state file of '\(dependency.name)', which declares no state")
+            }
+        }
     }
 }

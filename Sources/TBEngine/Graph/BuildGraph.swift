@@ -4,18 +4,21 @@ import TBTargetfile
 /// The graph of the targets a run asked for and everything they need, with
 /// prerequisites classified (dependency or file input), globs expanded, outs, state and
 /// host expanded. Building it checks everything that can be checked before running:
-/// unknown hosts, undefined variables, missing inputs, empty globs, cycles.
+/// unknown hosts, undefined variables, variables that refer to themselves, members
+/// (`$(DEP.out)`) a dependency lacks, missing inputs, empty globs, cycles.
 public final class BuildGraph {
     let targetfile: Targetfile
     let variables: Variables
     let fileSystem: FileSystem
     /// Nodes in dependency order: every node comes after its dependencies.
     private(set) var nodes: [Node] = []
-    private var nodeIndex: [String: Int] = [:]
+    private(set) var nodeIndex: [String: Int] = [:]
     /// The files each prerequisite word stands for, by word (see `addInputs`).
     private var inputsOfWord: [String: [String: FileStat]] = [:]
     /// Targets being added, outermost first: a dependency found among them closes a cycle.
     private var addPath: [String] = []
+    /// Where each name of `addPath` first stands in it.
+    private var addPathPosition: [String: Int] = [:]
     /// The nodes asked for, in the order asked.
     public private(set) var roots: [Int] = []
 
@@ -31,10 +34,9 @@ public final class BuildGraph {
                                    inventory: inventory, secrets: targetfile.secrets)
         self.fileSystem = fileSystem
         for name in requested {
-            guard targetfile.targetIndex[name] != nil || BuildGraph.instanceBase(of: name, in: targetfile) != nil else {
-                throw EngineError.unknownTarget(name)
-            }
+            guard isTarget(name) else { throw EngineError.unknownTarget(name) }
         }
+        try variables.checkCycles()
         for name in requested {
             roots.append(try add(name))
         }
@@ -46,49 +48,46 @@ public final class BuildGraph {
     /// Adds target `name` (or one instance, `name@node`) and, first, everything it
     /// depends on. A `foreach` target becomes one node per instance plus an aggregate of
     /// them under its own name; a sequence, an aggregate of its steps run in order.
+    /// The walk keeps its own stack (see `GraphStep`): a chain of a million targets
+    /// needs no more of the thread's stack than one target.
     func add(_ name: String) throws -> Int {
+        try walk(AddName(name))
+    }
+
+    /// The node of target `name` when it already has one; else throws when `name` is
+    /// being added (a cycle), else nil.
+    func existingNode(_ name: String) throws -> Int? {
         if let existing = nodeIndex[name] { return existing }
-        if let start = addPath.firstIndex(of: name) {
+        if let start = addPathPosition[name] {
             let cycle = addPath[start...] + [name]
             let first = addPath[start]
             throw TargetfileError((targetfile[target: first] ?? targetfile[target: BuildGraph.instanceBase(of: first, in: targetfile)!])!.location,
                                   "dependency cycle: \(cycle.joined(separator: " -> "))")
         }
-        if let base = BuildGraph.instanceBase(of: name, in: targetfile), targetfile.targetIndex[name] == nil {
-            let node = String(name[name.index(after: name.lastIndex(of: "@")!)...])
-            return try add(spec: instance(of: targetfile[target: base]!, node: node))
-        }
-        let spec = targetfile[target: name]!
-        if spec.foreachVariable == nil && spec.sequence.isEmpty { return try add(spec: spec) }
-        addPath.append(name)
-        defer { addPath.removeLast() }
-        return spec.foreachVariable != nil ? try addFanOut(spec) : try addSequence(spec)
+        return nil
     }
 
-    /// Adds a node for `spec`, whose own name must not be taken yet.
-    func add(spec: TargetSpec, group: String? = nil) throws -> Int {
-        let name = spec.name
-        if let existing = nodeIndex[name] { return existing }
+    /// Marks `name` as being added, until `leave()`.
+    func enter(_ name: String) {
+        if addPathPosition[name] == nil { addPathPosition[name] = addPath.count }
         addPath.append(name)
-        defer { addPath.removeLast() }
-        var scope = Scope(variables: variables)
-        scope.parameters = spec.parameters
-        var dependencies: Set<Int> = []
-        var inputs: [String: FileStat] = [:]
-        for template in spec.prerequisites {
-            let word = try scope.expand(template)
-            if targetfile.targetIndex[word] != nil || BuildGraph.instanceBase(of: word, in: targetfile) != nil {
-                dependencies.insert(try add(word))
-            } else {
-                try addInputs(word, at: template.location, to: &inputs)
-            }
-        }
+    }
+
+    /// Ends the last `enter`.
+    func leave() {
+        let name = addPath.removeLast()
+        if addPathPosition[name] == addPath.count { addPathPosition[name] = nil }
+    }
+
+    /// The node of a spec whose prerequisites are all added: `dependencies` are their nodes.
+    func makeNode(_ spec: TargetSpec, group: String?, dependencies: Set<Int>, inputs: [String: FileStat],
+                  scope: inout Scope) throws -> Int {
         let node = Node(index: nodes.count, spec: spec)
         node.group = group
         node.dependencies = dependencies.sorted { nodes[$0].name < nodes[$1].name }
         node.inputs = inputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        node.outs = try spec.outs.map { try scope.expand($0) }
-        node.state = try spec.state.map { try scope.expand($0) }
+        node.outs = try spec.outs.flatMap { try scope.expandWords($0) }
+        node.state = try spec.state.map { Words.unescape(try scope.expand($0)) }
         if let host = spec.host {
             let hostName = try scope.expand(host)
             guard hostName == "local" || targetfile.host(named: hostName) != nil else {
@@ -98,16 +97,21 @@ public final class BuildGraph {
         }
         node.usedVariables = scope.used
         try checkRecipeReferences(node)
-        nodeIndex[name] = node.index
+        nodeIndex[spec.name] = node.index
         nodes.append(node)
         return node.index
+    }
+
+    /// Whether `word` names a target or an instance of one (else it is a file).
+    func isTarget(_ word: String) -> Bool {
+        targetfile.targetIndex[word] != nil || BuildGraph.instanceBase(of: word, in: targetfile) != nil
     }
 
     /// A file, every file of a directory, or the files a glob matches.
     /// Adds the files `word` stands for to `inputs`. Each word is looked up once: the
     /// instances of a `foreach` target, and targets naming the same directory or glob,
     /// share the result (nothing changes while the graph loads).
-    private func addInputs(_ word: String, at location: SourceLocation, to inputs: inout [String: FileStat]) throws {
+    func addInputs(_ word: String, at location: SourceLocation, to inputs: inout [String: FileStat]) throws {
         if inputsOfWord[word] == nil { inputsOfWord[word] = try findInputs(word, at: location) }
         inputs.merge(inputsOfWord[word]!) { _, found in found }
     }

@@ -40,6 +40,20 @@ public protocol Executor: AnyObject, Sendable {
     /// the project already holds with the same content and mode may be skipped.
     @discardableResult
     func get(from remote: String, to local: String) throws -> TransferOutcome
+
+    /// Runs `command` with tbmake's terminal (the `console` pool): standard input,
+    /// output and error are tbmake's own, and nothing is captured. Returns the exit
+    /// status; throws `ExecutorError.timedOut` at `deadline`. Hosts that cannot do so
+    /// throw `ExecutorError.noConsole` (the default).
+    func runOnConsole(command: String, environment: [String: String], deadline: ContinuousClock.Instant?) throws -> Int32
+}
+
+extension Executor {
+    /// The default: no terminal to give.
+    public func runOnConsole(command: String, environment: [String: String],
+                             deadline: ContinuousClock.Instant?) throws -> Int32 {
+        throw ExecutorError.noConsole(host: hostName)
+    }
 }
 
 /// Receives a recipe's output as it is produced. Called from the thread running the step.

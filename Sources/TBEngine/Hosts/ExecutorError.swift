@@ -10,6 +10,8 @@ public enum ExecutorError: Error, Equatable, CustomStringConvertible {
     case transferFailed(path: String, reason: String)
     /// The host cannot be reached or prepared (e.g. its sandbox cannot be created).
     case unavailable(host: String, reason: String)
+    /// A recipe of the `console` pool on a host that cannot give it tbmake's terminal.
+    case noConsole(host: String)
 
     /// One line: names and remote words in it are `printable`.
     public var description: String { printable(text) }
@@ -24,6 +26,8 @@ public enum ExecutorError: Error, Equatable, CustomStringConvertible {
             return "cannot copy \(path): \(reason)"
         case .unavailable(let host, let reason):
             return "host \(host) unavailable: \(reason)"
+        case .noConsole(let host):
+            return "host \(host) cannot give a recipe the terminal: the console pool runs on local hosts only"
         }
     }
 }

@@ -22,6 +22,9 @@ public struct Recipe: Sendable {
     }
 
     public var steps: [Step]
+    /// In the `console` pool: `run` steps get tbmake's terminal, and their output is not
+    /// captured.
+    public var console = false
     public var environment: [(name: String, value: String)]
     /// Seconds for one attempt.
     public var timeout: Double?

@@ -9,14 +9,14 @@ final class RecipeLog: OutputSink, @unchecked Sendable {
     private var lock = pthread_mutex_t()
     private var tail: [UInt8] = []
     private let tailLimit = 16 * 1024
-    /// Values of `secret` variables, masked as `***`; output is then written by lines,
-    /// so that a secret split across two reads is still masked.
-    private let redactions: [String]
+    /// Values masked as `***`; while there are any, output is written by lines, so that
+    /// a secret split across two reads is still masked.
+    private let secrets: Secrets
     private var pending: [UInt8] = []
 
     /// Opens (truncating) `path`; with nil, keeps only the tail.
-    init(path: String?, redactions: [String] = []) {
-        self.redactions = redactions.sorted { $0.count > $1.count }
+    init(path: String?, secrets: Secrets = Secrets()) {
+        self.secrets = secrets
         pthread_mutex_init(&lock, nil)
         if let path {
             fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -33,7 +33,7 @@ final class RecipeLog: OutputSink, @unchecked Sendable {
     func write(_ bytes: UnsafeRawBufferPointer) {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
-        guard !redactions.isEmpty else { return emit(bytes) }
+        guard !secrets.isEmpty || !pending.isEmpty else { return emit(bytes) }
         pending.append(contentsOf: bytes)
         guard let newline = pending.lastIndex(of: UInt8(ascii: "\n")) else { return }
         let lines = mask(Array(pending[...newline]))
@@ -52,11 +52,7 @@ final class RecipeLog: OutputSink, @unchecked Sendable {
     }
 
     /// `text` with every secret value replaced by `***`.
-    func mask(_ text: String) -> String {
-        var result = text
-        for secret in redactions { result = result.replacing(secret, with: "***") }
-        return result
-    }
+    func mask(_ text: String) -> String { secrets.mask(text) }
 
     private func mask(_ bytes: [UInt8]) -> [UInt8] {
         Array(mask(String(decoding: bytes, as: UTF8.self)).utf8)

@@ -22,7 +22,8 @@ enum RecipeRunner {
                 log.write("tbmake: attempt \(attempt + 1) of \(recipe.retry + 1)\n")
             }
             let attemptDeadline = deadline ?? recipe.timeout.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
-            failure = runOnce(recipe, on: executor, archiver: archiver, log: log, deadline: attemptDeadline, packed: &packed)
+            failure = runOnce(recipe, on: executor, archiver: archiver, log: log, deadline: attemptDeadline,
+                              fanOutTimeout: deadline == nil ? nil : recipe.timeout, packed: &packed)
             if failure == nil { return nil }
             log.write("tbmake: \(failure!.message)\n")
         }
@@ -32,16 +33,20 @@ enum RecipeRunner {
         return failure
     }
 
+    /// - Parameter fanOutTimeout: the timeout of the fan-out whose deadline `deadline` is:
+    ///   a late instance has run for less, and is told which timeout ran out.
     private static func runOnce(_ recipe: Recipe, on executor: Executor, archiver: Archiver?, log: RecipeLog,
-                                deadline: ContinuousClock.Instant?, packed: inout [Int: [PackedEntry]]) -> Failure? {
+                                deadline: ContinuousClock.Instant?, fanOutTimeout: Double?,
+                                packed: inout [Int: [PackedEntry]]) -> Failure? {
         let environment = Dictionary(recipe.environment.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
         for (index, step) in recipe.steps.enumerated() {
             log.write("$ \(step)\n")
             do {
                 switch step {
                 case .run(let command):
-                    let status = try executor.run(command: command, environment: environment,
-                                                  deadline: deadline, output: log)
+                    let status = recipe.console
+                        ? try executor.runOnConsole(command: command, environment: environment, deadline: deadline)
+                        : try executor.run(command: command, environment: environment, deadline: deadline, output: log)
                     if status != 0 {
                         return Failure(message: status > 128
                             ? "command killed by signal \(status - 128): \(command)"
@@ -59,6 +64,8 @@ enum RecipeRunner {
                     guard let archiver else { return Failure(message: "no archiver to unpack \(archive)") }
                     try archiver.unpack(archive: archive, manifest: manifest, into: destination, on: executor)
                 }
+            } catch ExecutorError.timedOut(_) where fanOutTimeout != nil {
+                return Failure(message: "timed out: the fan-out's \(Duration.seconds(fanOutTimeout!).formattedSeconds) timeout ran out")
             } catch let error as ExecutorError {
                 return Failure(message: error.description)
             } catch {

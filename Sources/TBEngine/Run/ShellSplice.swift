@@ -27,14 +27,19 @@ enum ShellSplice {
                     result += value
                     quote = after(value, from: quote)
                 } else if name == "out" || name.hasSuffix(".out") {
-                    let words = value.split(separator: " ").map(String.init)
-                    result += words.map { splice($0, in: quote) }.joined(separator: " ")
+                    result += Words.split(value).map { splice($0, in: quote) }.joined(separator: " ")
                 } else {
                     result += splice(value, in: quote)
                 }
             }
         }
         return result
+    }
+
+    /// Every way a value may stand in an expanded `run` line: as it is, as one
+    /// (single-quoted) word, inside `'…'`, inside `"…"`.
+    static func forms(of value: String) -> [String] {
+        [value, splice(value, in: .none), splice(value, in: .single), splice(value, in: .double)]
     }
 
     private static func splice(_ value: String, in quote: Quote) -> String {

@@ -72,17 +72,22 @@ public final class DiskFileSystem: FileSystem, @unchecked Sendable {
 
     public func read(_ path: String) -> [UInt8]? { DiskFileSystem.readFile(path) }
 
-    /// The whole content of the file at `path`, or nil when it cannot be opened.
-    public static func readFile(_ path: String) -> [UInt8]? {
+    /// The whole content of the file at `path`, or nil when it cannot be read.
+    public static func readFile(_ path: String) -> [UInt8]? { try? contents(of: path) }
+
+    /// The whole content of the file at `path`; throws `.io` with the reason it cannot be
+    /// read ("cannot read conf: Permission denied", "…: Is a directory").
+    public static func contents(of path: String) throws(StoreError) -> [UInt8] {
         let fd = open(FileName.cString(path), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { throw .io(operation: "read", path: path, errno: errno) }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+            if n < 0 { throw .io(operation: "read", path: path, errno: errno) }
+            if n == 0 { break }
             bytes.append(contentsOf: buffer[0..<n])
         }
         return bytes

@@ -17,8 +17,22 @@ final class ChildProcess {
 
     /// Spawns `/bin/sh -c command` in `directory`, in a new process group, with stdin
     /// from /dev/null and stdout and stderr both on `output` (a descriptor the caller
-    /// still owns and closes after the spawn).
-    init(command: String, environment: [String: String], directory: String, output: Int32) throws {
+    /// still owns and closes after the spawn). Registered with `RunningProcessGroups`
+    /// (which refuses, with ECANCELED, once tbmake is stopping its recipes).
+    /// With `input`, stdin is that descriptor instead (the terminal, for the console pool).
+    init(command: String, environment: [String: String], directory: String, input: Int32? = nil, output: Int32) throws {
+        pid = try RunningProcessGroups.register {
+            try Self.spawnShell(command: command, environment: Self.mergedEnvironment(environment),
+                                directory: directory, input: input, output: output)
+        }
+    }
+
+    /// Spawns `/bin/sh -c command` in a new process group of its own, its signal
+    /// dispositions and mask back to default; stdin from `input`, stdout and stderr on
+    /// `output` (nil: /dev/null). With `closingOthers`, no descriptor but those three is
+    /// inherited (where glibc can say so, 2.34 and later). Returns the shell's pid.
+    static func spawnShell(command: String, environment: [String], directory: String, input: Int32? = nil,
+                           output: Int32?, closingOthers: Bool = false) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         var rc = posix_spawn_file_actions_init(&actions)
         guard rc == 0 else { throw SystemError(rc) }
@@ -29,24 +43,34 @@ final class ChildProcess {
         defer { posix_spawnattr_destroy(&attributes) }
 
         guard let addChdir = GNUExtensions.addChdir else { throw SystemError(ENOSYS) }
-        try Self.check(posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0))
-        try Self.check(posix_spawn_file_actions_adddup2(&actions, output, 1))
-        try Self.check(posix_spawn_file_actions_adddup2(&actions, output, 2))
-        try Self.check(addChdir(&actions, directory))
+        if let input {
+            try check(posix_spawn_file_actions_adddup2(&actions, input, 0))
+        } else {
+            try check(posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0))
+        }
+        if let output {
+            try check(posix_spawn_file_actions_adddup2(&actions, output, 1))
+            try check(posix_spawn_file_actions_adddup2(&actions, output, 2))
+        } else {
+            try check(posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0))
+            try check(posix_spawn_file_actions_adddup2(&actions, 1, 2))
+        }
+        if closingOthers, let addClosefrom = GNUExtensions.addClosefrom { try check(addClosefrom(&actions, 3)) }
+        try check(addChdir(&actions, directory))
 
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for signal in Self.defaultedSignals { sigaddset(&defaults, signal) }
+        for signal in defaultedSignals { sigaddset(&defaults, signal) }
         var emptyMask = sigset_t()
         sigemptyset(&emptyMask)
-        try Self.check(posix_spawnattr_setsigdefault(&attributes, &defaults))
-        try Self.check(posix_spawnattr_setsigmask(&attributes, &emptyMask))
-        try Self.check(posix_spawnattr_setpgroup(&attributes, 0))
+        try check(posix_spawnattr_setsigdefault(&attributes, &defaults))
+        try check(posix_spawnattr_setsigmask(&attributes, &emptyMask))
+        try check(posix_spawnattr_setpgroup(&attributes, 0))
         let flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
-        try Self.check(posix_spawnattr_setflags(&attributes, Int16(flags)))
+        try check(posix_spawnattr_setflags(&attributes, Int16(flags)))
 
         let arguments = CStringArray(["/bin/sh", "-c", command])
-        let environmentStrings = CStringArray(Self.mergedEnvironment(environment))
+        let environmentStrings = CStringArray(environment)
         var child: pid_t = 0
         rc = withExtendedLifetime((arguments, environmentStrings)) {
             let spawn = {
@@ -58,8 +82,7 @@ final class ChildProcess {
             return GNUExtensions.pipe2 == nil ? spawnLock.withLock(spawn) : spawn()
         }
         guard rc == 0 else { throw SystemError(rc) }
-        pid = child
-        RunningProcessGroups.insert(child)
+        return child
     }
 
     deinit {

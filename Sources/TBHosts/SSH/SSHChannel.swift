@@ -61,11 +61,22 @@ final class SSHChannel {
             // Neither stream had data. Packets for this channel may already have been
             // read off the socket (by the other stream's read or another thread): only
             // wait on the socket if none is pending.
-            try connection.wait(deadline: deadline) { _ in
-                libssh2_poll_channel_read(self.raw, 0) != 0 || libssh2_poll_channel_read(self.raw, 1) != 0
-                    || libssh2_channel_eof(self.raw) != 0
-            }
+            try connection.wait(deadline: deadline) { _ in hasPendingInput }
         }
+    }
+
+    /// Whether output or end-of-file for this channel has been read off the socket and
+    /// awaits `tb_ssh2_channel_read`. Under the session lock.
+    ///
+    /// Not `libssh2_poll_channel_read`: it answers LIBSSH2_ERROR_BUFFER_TOO_SMALL
+    /// (non-zero, so "ready") as soon as the session holds any packet shorter than 5
+    /// bytes, such as the host's one-byte answer to a keepalive, which libssh2 keeps:
+    /// after the first keepalive answer, the wait for output spun without waiting on
+    /// the socket, and so without sending keepalives (issue 10).
+    private var hasPendingInput: Bool {
+        var available: UInt = 0
+        _ = libssh2_channel_window_read_ex(raw, &available, nil)
+        return available > 0 || libssh2_channel_eof(raw) != 0
     }
 
     /// Waits for the remote close, then returns the exit status, 128 + n for a

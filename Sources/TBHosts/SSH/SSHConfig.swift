@@ -41,11 +41,12 @@ public struct SSHConfig: Equatable, Sendable {
         self.blocks = blocks
     }
 
-    /// Reads `path` (`~` expanded); a missing file is an empty config.
-    public init(contentsOf path: String) throws {
+    /// Reads `path` (`~` expanded); a missing file is an empty config unless `required`
+    /// (a file named on the command line, as `ssh -F`'s).
+    public init(contentsOf path: String, required: Bool = false) throws {
         switch readWholeFile(expandTilde(path)) {
         case .success(let bytes): self.init(text: String(decoding: bytes, as: UTF8.self))
-        case .failure(let error) where error.code == ENOENT: self.init(text: "")
+        case .failure(let error) where error.code == ENOENT && !required: self.init(text: "")
         case .failure(let error):
             throw SSHError.configFailed(file: path, reason: error.description)
         }

@@ -33,7 +33,7 @@ final class SSHConnection: @unchecked Sendable {
     let lock = Lock()
     /// Guarded by `lock`.
     var lostReason: String?
-    /// Threads currently inside `attempt` (guarded by `lock`).
+    /// Threads currently inside `attempt` or `wait` (guarded by `lock`).
     private(set) var users = 0
     /// Channels that may be open at once for commands.
     let channelSlots = Semaphore(value: 9)
@@ -41,8 +41,8 @@ final class SSHConnection: @unchecked Sendable {
     let activity: UnsafeMutablePointer<tb_ssh2_activity>
     let aliveIntervalNs: Int64
     let aliveCountMax: Int
-    /// Guarded by `lock`: when the last keepalive was sent, and how many were sent since
-    /// the host last sent anything while someone waited.
+    /// Guarded by `lock`: when the last keepalive was due, and how many were due since
+    /// the host last sent anything (see `SSHConnection+Keepalive.swift`).
     var lastKeepaliveNs: Int64 = 0
     var unansweredKeepalives = 0
 
@@ -119,8 +119,11 @@ final class SSHConnection: @unchecked Sendable {
     /// Throws `SSHDeadlineExceeded` when `deadline` passes while waiting.
     func attempt<T>(_ operation: String, deadline: ContinuousClock.Instant? = nil,
                     _ body: (OpaquePointer) -> T, status: (T, OpaquePointer) -> Int32) throws -> T {
-        lock.withLock { users += 1 }
-        defer { lock.withLock { users -= 1 } }
+        try using { try attemptUntilDone(operation, deadline: deadline, body, status: status) }
+    }
+
+    private func attemptUntilDone<T>(_ operation: String, deadline: ContinuousClock.Instant?,
+                                     _ body: (OpaquePointer) -> T, status: (T, OpaquePointer) -> Int32) throws -> T {
         while true {
             var directions: Int32 = 0
             var shared = false
@@ -171,30 +174,48 @@ final class SSHConnection: @unchecked Sendable {
 
     /// Waits until the socket is readable (or writable, if libssh2 is waiting to
     /// send), unless `ready` — checked under the lock — says there is work already.
+    /// Either way, the keepalive is looked after first (see `waitForSocket`).
     func wait(deadline: ContinuousClock.Instant?, unless ready: (OpaquePointer) -> Bool) throws {
-        var directions: Int32 = 0
-        var shared = false
-        let skip: Bool = try lock.withLock {
-            if let lostReason { throw SSHError.connectionLost(host: hostName, reason: lostReason) }
-            if ready(session) { return true }
-            directions = libssh2_session_block_directions(session) | LIBSSH2_SESSION_BLOCK_INBOUND
-            shared = users > 0
-            return false
+        try using {
+            var directions: Int32 = 0
+            var shared = false
+            let pending: Bool = try lock.withLock {
+                if let lostReason { throw SSHError.connectionLost(host: hostName, reason: lostReason) }
+                directions = libssh2_session_block_directions(session) | LIBSSH2_SESSION_BLOCK_INBOUND
+                shared = users > 1
+                return ready(session)
+            }
+            try waitForSocket(directions: directions, shared: shared, deadline: deadline, pending: pending)
         }
-        if !skip { try waitForSocket(directions: directions, shared: shared, deadline: deadline) }
     }
 
-    private func waitForSocket(directions: Int32, shared: Bool, deadline: ContinuousClock.Instant?) throws {
+    /// Runs `body` counted among the connection's `users`, so that the idle keepalive
+    /// thread leaves the connection to it.
+    private func using<T>(_ body: () throws -> T) rethrows -> T {
+        lock.withLock { users += 1 }
+        defer { lock.withLock { users -= 1 } }
+        return try body()
+    }
+
+    /// The one place where a thread waits on the session's socket, so the one place
+    /// where keepalives are sent and counted while someone waits for the host, whatever
+    /// it waits for (output, an exit status, a transfer's acknowledgements, room to
+    /// send): a host that stops answering fails the wait within
+    /// `serverAliveInterval × (serverAliveCountMax + 1)`. With `pending` (the caller
+    /// already has work) only the keepalive is looked after.
+    private func waitForSocket(directions: Int32, shared: Bool, deadline: ContinuousClock.Instant?,
+                               pending: Bool = false) throws {
         if aliveIntervalNs > 0 { try keepAlive() }
-        var events: Int16 = 0
-        if directions & LIBSSH2_SESSION_BLOCK_INBOUND != 0 { events |= Int16(POLLIN) }
-        if directions & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
         var timeout: Int32 = -1
         if let deadline {
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero { throw SSHDeadlineExceeded() }
             timeout = Int32(min(2_000_000_000, max(1, (remaining / .milliseconds(1)).rounded(.up))))
         }
+        if pending { return }
+        var events: Int16 = 0
+        if directions & LIBSSH2_SESSION_BLOCK_INBOUND != 0 { events |= Int16(POLLIN) }
+        if directions & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
         if shared || events == 0 { timeout = timeout < 0 ? 2 : min(timeout, 2) }
         // Insurance against a wake-up missed because libssh2 already buffered what we wait for.
         timeout = timeout < 0 ? 200 : min(timeout, 200)

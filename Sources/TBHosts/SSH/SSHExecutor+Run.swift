@@ -28,11 +28,12 @@ extension SSHExecutor {
             script += "export \(name)=\(shellQuote(value)) && "
         }
         script += "exec /bin/sh -c \(shellQuote(command))"
+        if RunningRemoteCommands.isStopping { throw ExecutorError.spawnFailed(command: command, errno: ECANCELED) }
         let connection = try connection()
         do {
-            return try execute(script, on: connection, deadline: deadline, output: { output.write($0) })
+            return try execute(script, on: connection, deadline: deadline, isRecipe: true, output: { output.write($0) })
         } catch let timeout as CommandTimedOut {
-            if let group = timeout.processGroup { terminate(group: group, on: connection) }
+            if let group = timeout.processGroup { terminate(groups: [group], on: connection) }
             let seconds = ((deadline! - start) / .milliseconds(1)).rounded() / 1000
             throw ExecutorError.timedOut(seconds: seconds)
         }
@@ -40,16 +41,22 @@ extension SSHExecutor {
 
     /// Runs `script` (given to the login shell, which must print its pid first) and
     /// returns its exit status. Throws `CommandTimedOut` at the deadline (the channel
-    /// is closed by then), `ExecutorError.unavailable` on connection failures.
+    /// is closed by then), `ExecutorError.unavailable` on connection failures. A recipe
+    /// is listed in `RunningRemoteCommands` while it runs, once its pid is known.
     func execute(_ script: String, on connection: SSHConnection, deadline: ContinuousClock.Instant?,
-                 output: (UnsafeRawBufferPointer) -> Void) throws -> Int32 {
+                 isRecipe: Bool = false, output: (UnsafeRawBufferPointer) -> Void) throws -> Int32 {
         var header = ProcessGroupHeader()
+        var listed: Int?
+        defer { if let listed { RunningRemoteCommands.remove(listed) } }
         do {
             let channel = try SSHChannel(on: connection, deadline: deadline)
             try channel.exec(script, deadline: deadline)
             try channel.readUntilEOF(deadline: deadline) { stream, bytes in
                 if stream == 0 && !header.complete {
                     let rest = header.consume(bytes)
+                    if isRecipe, let group = header.processGroup {
+                        listed = RunningRemoteCommands.add(executor: self, connection: connection, group: group)
+                    }
                     if !rest.isEmpty { output(rest) }
                 } else {
                     output(bytes)
@@ -91,15 +98,12 @@ extension SSHExecutor {
         return text
     }
 
-    /// SIGTERM to the remote process group, SIGKILL 2 s later if any of it remains.
-    /// Best effort: a host that cannot be reached any more keeps its processes.
-    private func terminate(group: Int, on connection: SSHConnection) {
-        let script = """
-            printf '%s\\n' "$$"; kill -TERM -- -\(group) 2>/dev/null || exit 0; i=0
-            while kill -0 -- -\(group) 2>/dev/null; do
-              i=$((i+1)); if [ $i -ge 20 ]; then kill -KILL -- -\(group) 2>/dev/null; exit 0; fi; sleep 0.1
-            done
-            """
+    /// SIGTERM to the remote process groups, SIGKILL 2 s later to those of which
+    /// anything remains. Best effort: a host that cannot be reached any more keeps its
+    /// processes.
+    func terminate(groups: [Int], on connection: SSHConnection) {
+        let script = #"printf '%s\n' "$$"; groups='"# + groups.map(String.init).joined(separator: " ") + "'\n"
+            + stopProcessGroupsShellCode
         _ = try? execute(script, on: connection, deadline: .now + .seconds(10), output: { _ in })
     }
 }

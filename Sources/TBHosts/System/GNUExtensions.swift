@@ -12,10 +12,14 @@ enum GNUExtensions {
         UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>
     ) -> Int32
 
+    typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
     static let pipe2: Pipe2? = lookUp("pipe2")
     static let copyFileRange: CopyFileRange? = lookUp("copy_file_range")
     /// glibc ≥ 2.29.
     static let addChdir: AddChdir? = lookUp("posix_spawn_file_actions_addchdir_np")
+    /// glibc ≥ 2.34.
+    static let addClosefrom: AddClosefrom? = lookUp("posix_spawn_file_actions_addclosefrom_np")
 
     private static func lookUp<F>(_ name: String) -> F? {
         guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, name) else { return nil }

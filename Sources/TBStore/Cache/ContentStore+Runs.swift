@@ -20,9 +20,11 @@ extension ContentStore {
     public func recordRun(hits: Int, misses: Int) throws(StoreError) {
         try prepareForWriting()
         let path = root + "/" + ContentStore.runsLogName
-        let file = try FileDescriptor.open(path, O_WRONLY | O_APPEND | O_CREAT)
+        let file = try FileDescriptor.open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_NOFOLLOW)
         var text = "\(time(nil)) \(hits) \(misses)\n"
-        let size = try file.stat().size
+        let stat = try file.stat()
+        guard stat.isRegular else { throw .io(operation: "write", path: path, errno: EINVAL) }
+        let size = stat.size
         if size == 0 { text = ContentStore.runsSignature + "\n" + text }
         try file.write(Array(text.utf8))
         if size > ContentStore.runsLogLimit {
@@ -46,8 +48,9 @@ extension ContentStore {
     /// The last `recentRuns` well-formed lines, oldest first.
     private func recentRunLines() -> [(time: Int64, hits: Int, misses: Int)] {
         guard (try? checkReadable()) != nil,
-              let file = try? FileDescriptor.open(root + "/" + ContentStore.runsLogName, O_RDONLY),
-              let size = try? file.stat().size else { return [] }
+              let (file, stat) = (try? FileDescriptor.openRegular(root + "/" + ContentStore.runsLogName)) ?? nil
+        else { return [] }
+        let size = stat.size
         let signature = Array((ContentStore.runsSignature + "\n").utf8)
         var head = [UInt8](repeating: 0, count: signature.count)
         let headCount = head.withUnsafeMutableBytes { pread(file.rawValue, $0.baseAddress, $0.count, 0) }

@@ -34,7 +34,7 @@ extension ContentStore {
     /// - `unsupportedCache` if root holds another cache format.
     @discardableResult
     public func store(fileAt path: String, expected: Digest?) throws(StoreError) -> Digest {
-        let source = try FileDescriptor.open(path, O_RDONLY)
+        let source = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK)
         let sourceStat = try source.stat()
         guard sourceStat.isRegular else {
             throw .io(operation: "store", path: path, errno: sourceStat.isDirectory ? EISDIR : EINVAL)
@@ -57,7 +57,9 @@ extension ContentStore {
 
         let temporary = try TemporaryName.create(in: temporaryDirectory, prefix: "object-")
         let copy = temporary.file!
-        let digest = try copyHashing(from: source, to: copy)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ContentStore.bufferSize, alignment: 4096)
+        defer { buffer.deallocate() }
+        let digest = try copyHashing(from: source, to: copy, through: buffer)
         if let expected, digest != expected {
             throw .digestMismatch(path: path, expected: expected, actual: digest)
         }
@@ -89,9 +91,8 @@ extension ContentStore {
     }
 
     /// Copies `source` to `destination` from their current offsets, hashing what passes.
-    private func copyHashing(from source: FileDescriptor, to destination: FileDescriptor) throws(StoreError) -> Digest {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ContentStore.bufferSize, alignment: 4096)
-        defer { buffer.deallocate() }
+    func copyHashing(from source: FileDescriptor, to destination: FileDescriptor,
+                     through buffer: UnsafeMutableRawBufferPointer) throws(StoreError) -> Digest {
         let hasher = SHA256Hasher()
         while true {
             let count = try source.read(into: buffer)

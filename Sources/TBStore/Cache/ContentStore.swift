@@ -40,15 +40,26 @@ import Darwin
 /// size); it does not catch a write followed by deliberately resetting the mtime, nor
 /// bit rot under an unchanged stat: `verify()` rehashes everything for that.
 ///
+/// **Anything but a regular file** under an object's name (a FIFO, socket, device,
+/// directory or symlink) is corrupt: it is never opened in a way that could block or
+/// follow it, and is removed (`notAnObject`). FIFOs in place of the other files of the
+/// cache (action entries, records, `runs.log`, VERSION) never block either.
+///
+/// **Trust.** Action entries and the verification record are used only if nobody but
+/// the cache's owner (or its group, when the cache directory is setgid) could have
+/// written them (`CacheTrust`); a refusal is warned once (`onWarning`). An object the
+/// cache cannot vouch for is rehashed as it is copied, never linked.
+///
 /// **Restoring** (`restore`) places an object with, in order of preference:
-/// 1. a hard link, when the requested permissions equal the object's (0444 or 0555) and
+/// 1. a reflink (`ioctl(FICLONE)`, btrfs/XFS): copy-on-write, an edit never reaches the
+///    object;
+/// 2. a hard link, when the requested permissions equal the object's (0444 or 0555) and
 ///    the destination is on the cache's file system: no data is read or written. The
 ///    restored file shares the object's inode; being read-only it cannot be edited by
-///    accident, and if it is edited anyway (by root, or after a chmod) the object's mtime
-///    changes, so the next restore or store rehashes it, finds it corrupt and removes
-///    it: a modification is detected, never propagated;
-/// 2. a reflink (`ioctl(FICLONE)`, btrfs/XFS): copy-on-write, an edit never reaches the
-///    object;
+///    accident (and the engine removes such an output before its recipe runs), and if it
+///    is edited anyway (by root, or after a chmod) the object's mtime changes, so the
+///    next restore or store rehashes it, finds it corrupt and removes it: a modification
+///    is detected, never propagated;
 /// 3. a streamed copy (`sendfile(2)`, or `read`/`write` through a 1 MiB buffer).
 /// The file is made under a temporary name in the destination directory, then renamed
 /// over `path`, so readers see the old file or the whole new one. Restored files are not
@@ -82,6 +93,11 @@ public final class ContentStore: @unchecked Sendable {
     private var layoutReady = false
     private var versionState: VersionState?
     private var rehashes = 0
+    /// Apart from `lock`: the records consult it while `lock` is held.
+    private let trustLock = PthreadMutex()
+    private var cachedTrust: CacheTrust?
+    private var warning: String?
+    private var warningHandler: ((String) -> Void)?
 
     /// A store at `root`; touches nothing on disk. Throws `.io` (EINVAL) for an empty path.
     public init(root: String) throws(StoreError) {
@@ -93,6 +109,8 @@ public final class ContentStore: @unchecked Sendable {
         actionsDirectory = self.root + "/actions"
         temporaryDirectory = self.root + "/tmp"
         records = ObjectRecords(root: self.root, temporaryDirectory: temporaryDirectory)
+        let recordsPath = records.path
+        records.problem = { [unowned self] stat in metadataProblem(recordsPath, stat, directories: []) }
     }
 
     /// Path of object `digest`: `root/objects/ab/abcdef…`.
@@ -105,7 +123,53 @@ public final class ContentStore: @unchecked Sendable {
     /// is restored).
     public func contains(_ digest: Digest) -> Bool {
         guard (try? checkReadable()) != nil else { return false }
-        return FileStat.stat(objectPath(digest))?.isRegular == true
+        return FileStat.lstat(objectPath(digest))?.isRegular == true
+    }
+
+    // MARK: - Trust (see `CacheTrust`)
+
+    /// Calls `handler` with the warning printed when cache metadata is refused (once per
+    /// instance, from the thread that met it).
+    public func onWarning(_ handler: @escaping (String) -> Void) {
+        trustLock.withLock { warningHandler = handler }
+    }
+
+    /// The warning given when metadata was first refused, if any.
+    public var refusalWarning: String? { trustLock.withLock { warning } }
+
+    /// Why the metadata file `path` (with `stat`, in `directories` below the root) may
+    /// have been written by someone the cache does not trust, or nil.
+    func metadataProblem(_ path: String, _ stat: FileStat, directories: [String]) -> String? {
+        guard let trust = trust() else { return nil }
+        for directory in directories {
+            guard let directoryStat = FileStat.lstat(directory) else { continue }
+            if let problem = trust.problem(directory, directoryStat) { return problem }
+        }
+        return trust.problem(path, stat)
+    }
+
+    /// Whether the object at `path` may be vouched for by its recorded stat.
+    func objectIsTrusted(_ path: String, _ stat: FileStat) -> Bool {
+        guard let trust = trust() else { return false }
+        return trust.acceptsObject(stat, directories: [objectsDirectory, FileSystem.parentDirectory(path)])
+    }
+
+    /// Gives the refusal warning, the first time only.
+    func refuse(_ problem: String) {
+        let (handler, message): (((String) -> Void)?, String?) = trustLock.withLock {
+            guard warning == nil else { return (nil, nil) }
+            warning = "not trusting cache metadata that another user may have written: \(problem); "
+                + "its action entries and verification records are ignored (see \"Sharing a cache\" in the README)"
+            return (warningHandler, warning)
+        }
+        if let handler, let message { handler(message) }
+    }
+
+    private func trust() -> CacheTrust? {
+        trustLock.withLock {
+            if cachedTrust == nil { cachedTrust = CacheTrust(root: root) }
+            return cachedTrust
+        }
     }
 
     /// How many times an object was read and hashed to verify it (in `restore`, `store`
@@ -114,23 +178,36 @@ public final class ContentStore: @unchecked Sendable {
 
     // MARK: - Verification record
 
-    /// True if `stat` is what `digest` had when last found intact.
+    /// True if `stat` is what `digest` had when last found intact, and the object is one
+    /// the cache trusts (`objectIsTrusted`).
     func isTrusted(_ digest: Digest, _ stat: FileStat) -> Bool {
-        stat.isRegular && lock.withLock { records.matches(digest, ObjectStat(stat)) }
+        stat.isRegular && objectIsTrusted(objectPath(digest), stat)
+            && withRecords { $0.matches(digest, ObjectStat(stat)) }
     }
 
     func recordIntact(_ digest: Digest, _ stat: FileStat) {
-        lock.withLock { records.record(digest, ObjectStat(stat)) }
+        withRecords { $0.record(digest, ObjectStat(stat)) }
     }
 
     func forgetRecords(_ digests: Set<Digest>) {
         guard !digests.isEmpty else { return }
-        lock.withLock { records.forget(digests) }
+        withRecords { $0.forget(digests) }
+    }
+
+    /// Runs `body` on the records under the lock; a refusal they met is warned after.
+    private func withRecords<T>(_ body: (ObjectRecords) -> T) -> T {
+        let (result, refusal) = lock.withLock { (body(records), records.takeRefusal()) }
+        if let refusal { refuse(refusal) }
+        return result
+    }
+
+    func countRehash() {
+        lock.withLock { rehashes += 1 }
     }
 
     /// Hashes an open object, counting it as a rehash.
     func rehash(_ file: FileDescriptor) throws(StoreError) -> Digest {
-        lock.withLock { rehashes += 1 }
+        countRehash()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ContentStore.bufferSize, alignment: 4096)
         defer { buffer.deallocate() }
         return try file.hash(through: buffer)
@@ -140,6 +217,16 @@ public final class ContentStore: @unchecked Sendable {
     /// (not a good copy another process put there meanwhile).
     func removeObject(at path: String, inode: UInt64) {
         if let current = FileStat.lstat(path), current.inode == inode { _ = unlink(path) }
+    }
+
+    /// Removes what stands at the name of object `digest` when it is not a regular file
+    /// (a FIFO, socket, device, directory or symlink) and returns the error that says so.
+    func removeStray(_ digest: Digest) -> StoreError {
+        let path = objectPath(digest)
+        let kind = FileStat.lstat(path)?.kindName ?? "an unknown kind of file"
+        removeEntry(path)
+        forgetRecords([digest])
+        return .notAnObject(digest: digest, path: path, kind: kind)
     }
 
     /// Sets an object's last-use time to now (best effort: see the type's documentation).
@@ -164,7 +251,13 @@ public final class ContentStore: @unchecked Sendable {
         let state: VersionState = lock.withLock {
             if let versionState { return versionState }
             let path = root + "/VERSION"
-            guard let file = try? FileDescriptor.open(path, O_RDONLY) else { return .compatible }
+            let opened: (file: FileDescriptor, stat: FileStat)?
+            do { opened = try FileDescriptor.openRegular(path) } catch { return .compatible }
+            guard let (file, _) = opened else {
+                let state = VersionState.incompatible(FileStat.lstat(path)?.kindName ?? "")
+                versionState = state
+                return state
+            }
             let text = String(decoding: (try? file.readToEnd()) ?? [], as: UTF8.self)
             let found = text.hasSuffix("\n") ? String(text.dropLast()) : text
             let state: VersionState = found == ContentStore.versionLine ? .compatible : .incompatible(found)
@@ -196,6 +289,8 @@ public final class ContentStore: @unchecked Sendable {
             try checkReadable()
         }
         lock.withLock { layoutReady = true }
+        // Once per process that writes: what killed writers left behind.
+        removeAbandonedTemporaries(includingOld: false)
     }
 
     /// Creates the shard directory `base/ab` of `hex`, returning its path.

@@ -13,6 +13,26 @@ let utimeOmit = (1 << 30) - 2
 let ficlone: UInt = 0x4004_9409
 
 extension FileDescriptor {
+    /// Opens the cache file at `path` for reading if it is a regular file; nil, opening
+    /// nothing, when something else is there (a FIFO, socket, device, directory or
+    /// symlink), which `open(2)` could block on or follow. The `lstat` before opening
+    /// keeps a device from being opened at all; `O_NONBLOCK | O_NOFOLLOW` and the `fstat`
+    /// after it cover a file swapped in between. Throws `.io` when nothing is there
+    /// (ENOENT) or it cannot be opened.
+    static func openRegular(_ path: String) throws(StoreError) -> (file: FileDescriptor, stat: FileStat)? {
+        guard let found = FileStat.lstat(path) else { throw .lastIO("open", path) }
+        guard found.isRegular else { return nil }
+        let file: FileDescriptor
+        do {
+            file = try open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW)
+        } catch .io(_, _, let code) where code == ELOOP || code == ENXIO {
+            return nil
+        }
+        let stat = try file.stat()
+        guard stat.isRegular else { return nil }
+        return (file, stat)
+    }
+
     /// `fstat(2)`.
     func stat() throws(StoreError) -> FileStat {
         var st = Glibc.stat()
@@ -80,6 +100,34 @@ extension FileDescriptor {
     }
 }
 
+extension FileStat {
+    /// What a file that is not a regular one is, for messages: "a FIFO", "a socket", ...
+    var kindName: String {
+        switch mode & UInt32(S_IFMT) {
+        case UInt32(S_IFIFO): return "a FIFO"
+        case UInt32(S_IFSOCK): return "a socket"
+        case UInt32(S_IFCHR): return "a character device"
+        case UInt32(S_IFBLK): return "a block device"
+        case UInt32(S_IFDIR): return "a directory"
+        case UInt32(S_IFLNK): return "a symbolic link"
+        case UInt32(S_IFREG): return "a regular file"
+        default: return "an unknown kind of file"
+        }
+    }
+}
+
+/// Removes whatever is at `path` — a directory with everything under it — without
+/// following symlinks; best effort.
+func removeEntry(_ path: String) {
+    guard let stat = FileStat.lstat(path) else { return }
+    if stat.isDirectory {
+        for name in (try? directoryNames(path)) ?? [] { removeEntry(path + "/" + name) }
+        _ = rmdir(path)
+    } else {
+        _ = unlink(path)
+    }
+}
+
 /// A file name this process made and owns: it is unlinked when the instance goes away,
 /// whatever happened. After a successful `rename(2)` of it the unlink finds nothing
 /// (ENOENT), except when the rename found both names on the same inode and left the
@@ -98,12 +146,16 @@ final class TemporaryName {
         TemporaryName(path: directory + "/" + prefix + randomSuffix())
     }
 
-    /// Creates a new file at a fresh name in `directory` (`O_EXCL`, mode 0600).
+    /// Creates a new file at a fresh name in `directory` (`O_EXCL`, mode 0600), holding an
+    /// exclusive `flock` on it while the name exists: a file of the cache's `tmp/` that
+    /// nobody holds, and whose pid is gone, was left by a killed process.
     static func create(in directory: String, prefix: String = "") throws(StoreError) -> TemporaryName {
         while true {
             let name = reserve(in: directory, prefix: prefix)
             do {
-                name.file = try FileDescriptor.open(name.path, O_RDWR | O_CREAT | O_EXCL, mode: 0o600)
+                let file = try FileDescriptor.open(name.path, O_RDWR | O_CREAT | O_EXCL, mode: 0o600)
+                _ = flock(file.rawValue, LOCK_EX)
+                name.file = file
                 return name
             } catch .io(_, _, let code) where code == EEXIST {
                 continue
@@ -116,6 +168,13 @@ final class TemporaryName {
         let opened = try FileDescriptor.open(path, O_RDWR | O_CREAT | O_EXCL, mode: 0o600)
         file = opened
         return opened
+    }
+
+    /// The pid in a name made by `reserve` (`<prefix><pid>-<random hex>`).
+    static func pid(in name: String) -> pid_t? {
+        let fields = name.split(separator: "-", omittingEmptySubsequences: false)
+        guard fields.count >= 2, fields.last?.count == 16 else { return nil }
+        return pid_t(fields[fields.count - 2])
     }
 
     static func randomSuffix() -> String {

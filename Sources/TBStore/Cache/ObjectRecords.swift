@@ -38,6 +38,10 @@ struct ObjectStat: Equatable {
 /// never a wrong answer, because an entry is trusted only while the object's stat equals it.
 /// Hence every failure to read or write it is ignored.
 ///
+/// The record is also what lets an object be used without reading it, so a file that
+/// someone the cache does not trust may have written (`problem` says why) is neither read
+/// nor appended to: objects are then rehashed before use (`takeRefusal` tells the caller).
+///
 /// Not thread-safe: `ContentStore` serialises access.
 final class ObjectRecords {
     static let fileName = "objects.verified"
@@ -50,6 +54,9 @@ final class ObjectRecords {
     private var loadedLength: Int64 = 0
     private var loadedInode: UInt64?
     private var lineCount = 0
+    /// Why the file at `path` (with this stat) may not be trusted, or nil.
+    var problem: (FileStat) -> String? = { _ in nil }
+    private var refusal: String?
 
     init(root: String, temporaryDirectory: String) {
         path = root + "/" + ObjectRecords.fileName
@@ -72,21 +79,39 @@ final class ObjectRecords {
         // A new file gets its signature in the same write, so no reader sees it headless.
         if let file = try? FileDescriptor.open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL) {
             try? file.write(Array((Self.signature + "\n").utf8) + line)
-        } else if let file = try? FileDescriptor.open(path, O_WRONLY | O_APPEND) {
+        } else if let file = try? FileDescriptor.open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_NOFOLLOW),
+                  let stat = try? file.stat(), stat.isRegular, isAccepted(stat) {
             try? file.write(line)
         }
     }
 
+    /// The problem met since the last call, if any (for the caller's warning).
+    func takeRefusal() -> String? {
+        defer { refusal = nil }
+        return refusal
+    }
+
+    private func isAccepted(_ stat: FileStat) -> Bool {
+        guard let found = problem(stat) else { return true }
+        refusal = found
+        return false
+    }
+
     /// Forgets `digests` and rewrites the file with only the live entries (temp + rename).
     func forget(_ digests: Set<Digest>) {
-        refresh()
+        for digest in digests { entries[digest] = nil }
+        guard refresh() else { return }
         for digest in digests { entries[digest] = nil }
         rewrite()
     }
 
     /// Reads lines appended since the last read; starts over if the file was replaced.
-    private func refresh() {
-        guard let file = try? FileDescriptor.open(path, O_RDONLY), let stat = try? file.stat() else { return }
+    /// False when the file is there but refused (or not a regular file).
+    @discardableResult
+    private func refresh() -> Bool {
+        let opened: (file: FileDescriptor, stat: FileStat)?
+        do { opened = try FileDescriptor.openRegular(path) } catch { return true }
+        guard let (file, stat) = opened, isAccepted(stat) else { return false }
         if stat.inode != loadedInode || stat.size < loadedLength {
             entries = [:]
             loadedLength = 0
@@ -94,9 +119,9 @@ final class ObjectRecords {
             loadedInode = stat.inode
         }
         guard stat.size > loadedLength, lseek(file.rawValue, off_t(loadedLength), SEEK_SET) >= 0,
-              let bytes = try? file.readToEnd() else { return }
+              let bytes = try? file.readToEnd() else { return true }
         // Only complete lines; a torn tail is read again next time.
-        guard let lastNewline = bytes.lastIndex(of: UInt8(ascii: "\n")) else { return }
+        guard let lastNewline = bytes.lastIndex(of: UInt8(ascii: "\n")) else { return true }
         var start = 0
         var valid = loadedLength > 0
         while start <= lastNewline {
@@ -106,7 +131,7 @@ final class ObjectRecords {
                 guard line.elementsEqual(Self.signature.utf8) else {
                     // Another format: rewrite it as ours (it only held hints).
                     rewrite()
-                    return
+                    return true
                 }
                 valid = true
             } else if let (digest, stat) = Self.parse(line) {
@@ -117,6 +142,7 @@ final class ObjectRecords {
         }
         loadedLength += Int64(lastNewline + 1)
         if lineCount > 1024 && lineCount > 2 * entries.count { rewrite() }
+        return true
     }
 
     /// Replaces the file with the signature and one line per entry. A line another process

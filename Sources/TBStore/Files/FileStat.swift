@@ -18,8 +18,17 @@ public struct FileStat: Equatable, Sendable {
     public var isRegular: Bool
     public var isDirectory: Bool
     public var isSymlink: Bool
+    /// Number of hard links (`st_nlink`).
+    public var linkCount: UInt64
+    /// Owner and group (`st_uid`, `st_gid`).
+    public var owner: UInt32
+    public var group: UInt32
 
-    public init(size: Int64, mtimeNs: Int64, ctimeNs: Int64, inode: UInt64, device: UInt64, mode: UInt32) {
+    public init(size: Int64, mtimeNs: Int64, ctimeNs: Int64, inode: UInt64, device: UInt64, mode: UInt32,
+                linkCount: UInt64 = 1, owner: UInt32 = 0, group: UInt32 = 0) {
+        self.linkCount = linkCount
+        self.owner = owner
+        self.group = group
         self.size = size
         self.mtimeNs = mtimeNs
         self.ctimeNs = ctimeNs
@@ -54,7 +63,10 @@ public struct FileStat: Equatable, Sendable {
             ctimeNs: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
             inode: UInt64(st.st_ino),
             device: UInt64(st.st_dev),
-            mode: UInt32(st.st_mode)
+            mode: UInt32(st.st_mode),
+            linkCount: UInt64(st.st_nlink),
+            owner: UInt32(st.st_uid),
+            group: UInt32(st.st_gid)
         )
     }
 }

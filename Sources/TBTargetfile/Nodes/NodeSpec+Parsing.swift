@@ -1,6 +1,6 @@
 extension NodeSpec {
     /// One word's nodes, and whether it removes them (`~`) rather than adding them.
-    static func parse(word: String, prefixes: [String]) throws(ParseError) -> (excludes: Bool, nodes: [Int]) {
+    static func parse(word: String, prefixes: [String]) throws(ParseError) -> (excludes: Bool, nodes: [Int], names: [String]) {
         var body = Substring(word)
         let excludes = body.first == "~"
         if excludes {
@@ -10,22 +10,47 @@ extension NodeSpec {
             }
         }
         if body.contains("[") || body.contains("]") {
-            return (excludes, try inventoryRange(body, word: word, prefixes: prefixes))
+            if body.contains(":") {
+                return (excludes, try inventoryRange(body, word: word, prefixes: prefixes), [])
+            }
+            var numbers: [Int] = [], names: [String] = []
+            for spelled in try hostlist(body, word: word) {
+                if let node = node(Substring(spelled), prefixes: prefixes) {
+                    numbers.append(try checked(node, word: word))
+                } else if isHostName(spelled) {
+                    names.append(spelled)
+                } else {
+                    throw malformed(word, prefixes: prefixes)
+                }
+            }
+            return (excludes, numbers, names)
         }
+        if let numbers = try numbered(body, word: word, prefixes: prefixes) { return (excludes, numbers, []) }
+        guard isHostName(body) else { throw malformed(word, prefixes: prefixes) }
+        return (excludes, [], [String(body)])
+    }
+
+    /// A numbered node or a range of them; nil when the word is neither (a host name).
+    private static func numbered(_ body: Substring, word: String, prefixes: [String]) throws(ParseError) -> [Int]? {
         let parts = body.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count <= 3, let first = node(parts[0], prefixes: prefixes) else {
-            throw malformed(word, prefixes: prefixes)
+        let first = node(parts[0], prefixes: prefixes)
+        // A word that starts with a digit and holds a '-' can only be a range.
+        let mustBeRange = parts.count > 1 && body.first?.isASCIIDigit == true
+        guard let first, parts.count <= 3 else {
+            if mustBeRange { throw malformed(word, prefixes: prefixes) }
+            return nil
         }
-        if parts.count == 1 {
-            return (excludes, [try checked(first, word: word)])
+        if parts.count == 1 { return [try checked(first, word: word)] }
+        guard let last = node(parts[1], prefixes: prefixes) else {
+            if mustBeRange { throw malformed(word, prefixes: prefixes) }
+            return nil
         }
-        guard let last = node(parts[1], prefixes: prefixes) else { throw malformed(word, prefixes: prefixes) }
         var step = 1
         if parts.count == 3 {
             guard let s = number(parts[2]) else { throw malformed(word, prefixes: prefixes) }
             step = s
         }
-        return (excludes, try range(first, last, step: step, word: word))
+        return try range(first, last, step: step, word: word)
     }
 
     /// `PREFIX[a:b]` or `PREFIX[a:b:step]`, the prefix optional.
@@ -44,6 +69,51 @@ extension NodeSpec {
             step = s
         }
         return try range(first, last, step: step, word: word)
+    }
+
+    /// The names a hostlist word spells: `node[01-03,10]`, `rack[1-2]-n[1-2]`.
+    private static func hostlist(_ body: Substring, word: String) throws(ParseError) -> [String] {
+        let expected = ParseError(word: word, reason: "expected a hostlist such as node[01-50,60] or cn[001-128]")
+        var names = [""]
+        var rest = body
+        while !rest.isEmpty {
+            guard let open = rest.firstIndex(of: "[") else {
+                guard !rest.contains("]") else { throw expected }
+                names = names.map { $0 + rest }
+                break
+            }
+            let literal = rest[..<open]
+            guard !literal.contains("]"), let close = rest[open...].firstIndex(of: "]") else { throw expected }
+            var spelled: [String] = []
+            for item in rest[rest.index(after: open)..<close].split(separator: ",", omittingEmptySubsequences: false) {
+                let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
+                guard bounds.count <= 2, bounds.allSatisfy({ $0.count <= 9 }),
+                      let low = number(bounds[0], upTo: Int.max), let high = number(bounds.last!, upTo: Int.max) else { throw expected }
+                guard low <= high else { throw ParseError(word: word, reason: "range goes down from \(low) to \(high)") }
+                // Zero padding as the first bound writes it: node[01-10] gives node01 … node10.
+                let width = bounds[0].hasPrefix("0") ? bounds[0].count : 0
+                for n in low...high {
+                    let text = String(n)
+                    spelled.append(String(repeating: "0", count: max(0, width - text.count)) + text)
+                    if spelled.count > maximumExpansion { throw ParseError(word: word, reason: "spells more than \(maximumExpansion) names") }
+                }
+            }
+            names = names.flatMap { name in spelled.map { name + literal + $0 } }
+            if names.count > maximumExpansion { throw ParseError(word: word, reason: "spells more than \(maximumExpansion) names") }
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
+
+    /// A host name as DNS and /etc/hosts take it: letters, digits, `-`, `_` and `.`,
+    /// neither starting nor ending with `-` or `.`, no empty label.
+    static func isHostName(_ text: some StringProtocol) -> Bool {
+        guard let first = text.first, let last = text.last, first != "-", first != ".", last != "-", last != "." else {
+            return false
+        }
+        return !text.contains("..") && text.allSatisfy { c in
+            c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "_" || c == ".")
+        }
     }
 
     private static func range(_ first: Int, _ last: Int, step: Int, word: String) throws(ParseError) -> [Int] {
@@ -73,19 +143,20 @@ extension NodeSpec {
         return number(digits)
     }
 
-    /// ASCII digits; values past `maximumNode` come back as `maximumNode + 1` rather than overflowing.
-    private static func number(_ text: Substring) -> Int? {
+    /// ASCII digits; values past `limit` (by default `maximumNode`) come back as
+    /// `limit + 1` rather than overflowing.
+    private static func number(_ text: Substring, upTo limit: Int = maximumNode) -> Int? {
         guard !text.isEmpty else { return nil }
         var value = 0
         for ch in text.utf8 {
             guard ch >= UInt8(ascii: "0") && ch <= UInt8(ascii: "9") else { return nil }
-            value = min(value * 10 + Int(ch - UInt8(ascii: "0")), maximumNode + 1)
+            value = min(value * 10 + Int(ch - UInt8(ascii: "0")), limit == Int.max ? Int.max / 10 : limit + 1)
         }
         return value
     }
 
     private static func malformed(_ word: String, prefixes: [String]) -> ParseError {
         let named = prefixes.map { "\($0)NN, " }.joined()
-        return ParseError(word: word, reason: "expected a node number, \(named)a range a-b[-step] or ~ to exclude")
+        return ParseError(word: word, reason: "expected a node number, \(named)a range a-b[-step], a host name, a hostlist such as node[01-50,60], or ~ to exclude")
     }
 }

@@ -57,7 +57,9 @@ struct CacheOptions: ParsableArguments {
         if let directory, chdir(directory) != 0 {
             throw Invocation.Stop(message: "cannot change to directory \(directory): \(String(cString: strerror(errno)))", exitStatus: 2)
         }
-        return try CacheSettings.open(option: cacheDirectory)
+        let cache = try CacheSettings.open(option: cacheDirectory)
+        cache.onWarning { Terminal.err("tbmake: warning: \($0)\n") }
+        return cache
     }
 
     /// The cache's root as an absolute path, for the reader.

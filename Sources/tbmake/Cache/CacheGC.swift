@@ -10,8 +10,9 @@ struct CacheGC: CacheSubcommand {
         discussion: """
         Never removes an object that a trace in the project's .tbmake/log names; if
         those alone exceed SIZE, every other object is removed and the cache stays
-        above it. Then removes the action entries that name a removed object, and
-        temporary files abandoned more than an hour ago.
+        above it. Then removes the action entries that name a removed object,
+        anything but a regular file under an object's name, and the temporary files
+        that no live process owns (or abandoned more than an hour ago).
         """
     )
 

@@ -7,8 +7,10 @@ struct CacheVerify: CacheSubcommand {
         commandName: "verify",
         abstract: "Rehash every object; report and remove those whose content does not match their name.",
         discussion: """
-        Exits 1 if it removed any. A target whose output was removed runs again when
-        that output must be restored, and stores it again.
+        Anything but a regular file under an object's name (a FIFO, socket, device,
+        directory or symlink) is corrupt too. Exits 1 if it removed any. A target whose
+        output was removed runs again when that output must be restored, and stores it
+        again.
         """
     )
 

@@ -20,8 +20,11 @@ enum JSON {
         return text + "}\n"
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
+    static func quote(_ s: String) -> String { "\"" + escaped(s) + "\"" }
+
+    /// The content of a JSON string holding `s`, without its quotes.
+    @Sendable static func escaped(_ s: String) -> String {
+        var out = ""
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -35,6 +38,6 @@ enum JSON {
             default: out.unicodeScalars.append(scalar)
             }
         }
-        return out + "\""
+        return out
     }
 }

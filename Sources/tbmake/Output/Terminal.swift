@@ -1,12 +1,28 @@
+import TBEngine
+import TBStore
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Writes to stdout and stderr through their file descriptors (glibc's `stdout` and
-/// `stderr` globals are not safe to share across threads).
+/// `stderr` globals are not safe to share across threads). Every line passes through
+/// `secrets` first: whatever prints it, a secret's value never reaches the terminal.
 enum Terminal {
-    static func out(_ text: String) { write(1, text) }
-    static func err(_ text: String) { write(2, text) }
+    /// Set once by `silence()`.
+    nonisolated(unsafe) private static var silenced = false
+
+    static func out(_ text: String) { if !silenced { write(1, secrets.mask(text)) } }
+    static func err(_ text: String, evenIfSilenced: Bool = false) {
+        if !silenced || evenIfSilenced { write(2, secrets.mask(text)) }
+    }
+
+    /// From now on only `err(_:evenIfSilenced: true)` writes: an interrupted run's last
+    /// word is the interrupt handler's.
+    static func silence() { silenced = true }
+
+    /// The values never shown, also as `--json` writes them and as `printable` escapes
+    /// their control characters.
+    static let secrets = Secrets(encodings: [JSON.escaped, { printable($0) }])
 
     static var stdoutIsTerminal: Bool { isatty(1) == 1 }
 

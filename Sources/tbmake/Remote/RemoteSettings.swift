@@ -22,6 +22,7 @@ struct RemoteSettings {
         }
         guard let url = command.remoteCache ?? Invocation.processEnvironment[urlVariable] ?? config["remote"],
               !url.isEmpty else { return nil }
+        if let password = RemoteURL.password(of: url) { Terminal.secrets.add(password) }
         guard RemoteURL.isHTTP(url) else {
             throw Invocation.Stop(message: "remote cache \(RemoteURL.masked(url)): expected an http:// or https:// URL", exitStatus: 2)
         }
@@ -51,6 +52,9 @@ struct RemoteSettings {
                 throw Invocation.Stop(message: "--remote-header needs 'Name: value'", exitStatus: 2)
             }
             curl.headers.append(header)
+            // Whatever prints it, a header's value (a token) is shown as ***.
+            let value = header[header.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+            if !value.isEmpty { Terminal.secrets.add(String(value)) }
         }
         return curl
     }

@@ -14,14 +14,19 @@ enum RemoteURL {
     /// Every credential of `url` replaced by `***` in `text` (a message from curl or a
     /// server may quote the URL).
     static func masking(_ text: String, of url: String) -> String {
-        guard let schemeEnd = url.firstRange(of: "://") else { return text }
+        guard let password = password(of: url) else { return text }
+        return text.replacing(password, with: "***")
+    }
+
+    /// The password of a `user:pass@` in `url`, if any.
+    static func password(of url: String) -> String? {
+        guard let schemeEnd = url.firstRange(of: "://") else { return nil }
         let rest = url[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
         guard let at = rest[..<authorityEnd].lastIndex(of: "@"),
-              let colon = rest[..<at].firstIndex(of: ":") else { return text }
+              let colon = rest[..<at].firstIndex(of: ":") else { return nil }
         let password = String(rest[rest.index(after: colon)..<at])
-        guard !password.isEmpty else { return text }
-        return text.replacing(password, with: "***")
+        return password.isEmpty ? nil : password
     }
 
     /// The URL without a trailing `/`.
