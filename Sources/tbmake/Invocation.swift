@@ -101,6 +101,7 @@ struct Invocation {
         options.jobs = command.jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         options.keepGoing = command.keepGoing
         options.dryRun = command.dryRun || command.question
+        options.offline = command.offline
         options.force = command.alwaysMake
         options.restoreFromCache = !command.noRestore
         if !options.dryRun {

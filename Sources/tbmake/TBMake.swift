@@ -52,6 +52,9 @@ struct TBMake: ParsableCommand {
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Say what would run and why; run nothing and write nothing.")
     var dryRun = false
 
+    @Flag(name: .customLong("offline"), help: "With -n or -q: reach no host; take each host to be as it was at its targets' last run.")
+    var offline = false
+
     @Flag(name: [.customShort("B"), .customLong("always-make")], help: "Run every target needed, up to date or not.")
     var alwaysMake = false
 
@@ -118,6 +121,7 @@ struct TBMake: ParsableCommand {
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("-j needs a positive number, got \(jobs)") }
         if dryRun && question { throw ValidationError("-n and -q cannot be used together") }
+        if offline && !dryRun && !question { throw ValidationError("--offline goes with -n or -q: a real run reaches its hosts") }
     }
 
     /// The targets among `arguments`.

@@ -116,3 +116,29 @@ final class DryRunTests: XCTestCase {
         XCTAssertEqual(bed.store.recorded, recorded)
     }
 }
+
+/// `-n --offline`: no host is reached; each is taken to be as the target's last run found it.
+final class OfflineDryRunTests: XCTestCase {
+    func testAnOfflineDryRunReachesNoHostAndTakesTheLastIdentity() throws {
+        let bed = Testbed("""
+            host node = local
+            a:
+                host node
+                run a
+            b:
+                host node
+                run b
+            """)
+        try bed.build("a")
+        bed.executor("node").identityString = "reprovisioned"
+        let offline = BuildOptions.with { $0.dryRun = true; $0.offline = true }
+        let (summary, observer) = try bed.build("a", "b", options: offline)
+        XCTAssertEqual(observer.decisionsByTarget, ["a": Decision(.skip, .upToDate), "b": Decision(.run, .neverRan)])
+        XCTAssertEqual(summary, .counts(skipped: 1, wouldRun: 1))
+        XCTAssertEqual(bed.executor("node").prepareCount, 0)
+        XCTAssertEqual(bed.executor("node").identityCount, 0, "no host was reached")
+        // Online, the dry run learns the host changed.
+        let (_, online) = try bed.build("a", options: .with { $0.dryRun = true })
+        XCTAssertEqual(online.decisionsByTarget, ["a": Decision(.run, .hostChanged(name: "node"))])
+    }
+}

@@ -166,7 +166,7 @@ final class DocsTests: XCTestCase {
             }
         }
         XCTAssertEqual(named, ["host", "out", "state", "always", "nocache", "timeout", "retry", "env", "run", "put", "get",
-                               "pack", "unpack", "exclude", "use", "foreach", "parallel", "steps", "wait"])
+                               "pack", "unpack", "exclude", "use", "foreach", "parallel", "pool", "steps", "wait"])
         XCTAssertEqual(Set(named), Set(BodyStatement.keywords))
     }
 

@@ -180,7 +180,15 @@ extension Build {
                 key.add(.variable, name, .text(value))
             }
         }
-        if let host = node.host { key.add(.host, host, .text(try identity(of: executor))) }
+        if let host = node.host {
+            if options.dryRun && options.offline {
+                // --offline: the host as the target's last run found it.
+                let recorded = store.trace(for: node.name)?.components.first { $0.name == TargetKey.Kind.host.rawValue + host }
+                key.add(.host, host, .text(recorded?.value ?? "(not reached: --offline)"))
+            } else {
+                key.add(.host, host, .text(try identity(of: executor)))
+            }
+        }
         hasher.update(recipe.canonicalText(outs: node.outs, state: node.state))
         key.add(.recipe, "", .digest(hasher.finalize()))
         for input in node.inputs {

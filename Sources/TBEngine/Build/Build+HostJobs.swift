@@ -31,7 +31,7 @@ extension Build {
         if node.dependencies.contains(where: { states[$0].outputDigest == nil }) { return nil }
         if let seconds = node.spec.wait, !options.dryRun, !waited.contains(index) { return .wait(index: index, seconds: seconds) }
         let host = executorFor(node.host).hostName
-        guard node.host != nil, identities[host] == nil else { return nil }
+        guard node.host != nil, identities[host] == nil, !(options.dryRun && options.offline) else { return nil }
         return .identify(host: host)
     }
 

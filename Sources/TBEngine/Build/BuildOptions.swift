@@ -9,6 +9,9 @@ public struct BuildOptions: Sendable {
     public var keepGoing = false
     /// Decide, report, touch nothing (`-n`, also `-q`).
     public var dryRun = false
+    /// With `dryRun`: reach no host (`--offline`); each host's identity is taken from the
+    /// target's last trace, as if the host were unchanged.
+    public var offline = false
     /// Run every target of the closure (`-B`).
     public var force = false
     /// Restore outputs from the artifact cache when it has them (`--no-restore` turns
