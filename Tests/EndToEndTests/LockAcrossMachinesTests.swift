@@ -45,6 +45,22 @@ final class LockAcrossMachinesTests: XCTestCase {
         project.exists("counter") ? try project.read("counter").split(separator: "\n").map(String.init) : []
     }
 
+    /// B, started with `--wait-lock` while `first` (in A) holds the lock in `hold`, waits,
+    /// saying who holds it, and runs once A finished.
+    private func assertQueues(_ b: Project, behind first: RunningTBMake, of a: Project, lock: String, holder: String,
+                              file: StaticString = #filePath, line: UInt = #line) throws {
+        let queued = try start(b, "--wait-lock", "30s", "hold")
+        try b.write("resume", "")
+        usleep(1_500_000)
+        XCTAssertEqual(try counter(b), [], "waits while A holds the lock", file: file, line: line)
+        try a.write("resume", "")
+        XCTAssertEqual(try first.wait().status, 0, file: file, line: line)
+        let second = try queued.wait()
+        XCTAssertEqual(second.status, 0, "\(second)", file: file, line: line)
+        XCTAssertEqual(second.stderr, "tbmake: waiting for the lock \(lock), held by \(holder)\n", file: file, line: line)
+        XCTAssertEqual(try counter(b), ["hold"], file: file, line: line)
+    }
+
     private func holderText(_ pid: Int32) -> String {
         let user = ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
         return "\(user)@\(ProcessInfo.processInfo.hostName) pid \(pid)"
@@ -62,16 +78,7 @@ final class LockAcrossMachinesTests: XCTestCase {
                        + "\(holderText(first.process.processIdentifier)) (Targetfile:1:6)\n")
         XCTAssertEqual(try counter(b), [])
 
-        let queued = try start(b, "--wait-lock", "30s", "hold")
-        try b.write("resume", "")
-        usleep(1_500_000)
-        XCTAssertEqual(try counter(b), [], "waits while A holds the lock")
-        try a.write("resume", "")
-        XCTAssertEqual(try first.wait().status, 0)
-        let second = try queued.wait()
-        XCTAssertEqual(second.status, 0, "\(second)")
-        XCTAssertEqual(second.stderr, "tbmake: waiting for the lock \(lockURL), held by \(holderText(first.process.processIdentifier))\n")
-        XCTAssertEqual(try counter(b), ["hold"])
+        try assertQueues(b, behind: first, of: a, lock: lockURL, holder: holderText(first.process.processIdentifier))
         XCTAssertFalse(FileManager.default.fileExists(atPath: nginx.root + "/locks/autobuild"), "released: holder text removed")
     }
 
@@ -135,15 +142,7 @@ final class LockAcrossMachinesTests: XCTestCase {
         let a = try Project(targetfile: targetfile)
         let first = try start(a, "hold")
         waitUntilStarted(a)
-        let b = try Project(targetfile: targetfile)
-        try b.write("resume", "")
-        let queued = try start(b, "--wait-lock", "30s", "hold")
-        usleep(500_000)
-        try a.write("resume", "")
-        XCTAssertEqual(try first.wait().status, 0)
-        let second = try queued.wait()
-        XCTAssertEqual(second.status, 0, "\(second)")
-        XCTAssertEqual(second.stderr, "tbmake: waiting for the lock \(shared), held by process \(first.process.processIdentifier)\n")
-        XCTAssertEqual(try counter(b), ["hold"])
+        try assertQueues(try Project(targetfile: targetfile), behind: first, of: a, lock: shared,
+                         holder: "process \(first.process.processIdentifier)")
     }
 }
