@@ -78,6 +78,10 @@ final class RemoteCacheTests: XCTestCase {
 
         let stats = try RunningTBMake(binary: try TBMakeBinary.path(), arguments: ["cache", "stats", "--cache-dir", b.path + "/cache"]).wait()
         XCTAssertTrue(stats.stdout.hasSuffix("remote (last 100 runs): 2 hits, 0 misses, 17 bytes down, 0 bytes up\n"), stats.stdout)
+        let json = try RunningTBMake(binary: try TBMakeBinary.path(), arguments: ["cache", "stats", "--json", "--cache-dir", b.path + "/cache"]).wait()
+        XCTAssertTrue(json.stdout.hasSuffix(#""remote_hits":2,"remote_misses":0,"remote_bytes_down":17,"remote_bytes_up":0}"# + "\n"), json.stdout)
+        let uploaded = try RunningTBMake(binary: try TBMakeBinary.path(), arguments: ["cache", "stats", "--json", "--cache-dir", a.path + "/cache"]).wait()
+        XCTAssertTrue(uploaded.stdout.hasSuffix(#""remote_hits":0,"remote_misses":2,"remote_bytes_down":0,"remote_bytes_up":17}"# + "\n"), uploaded.stdout)
     }
 
     func testUploadNoOnlyReads() throws {
