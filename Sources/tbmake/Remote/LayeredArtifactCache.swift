@@ -18,6 +18,11 @@ final class LayeredArtifactCache: ArtifactCache {
     /// Outputs stored since the last recorded action, by digest: whether each is a tree.
     private var storedSinceAction: Set<Digest> = []
     private var storedTree = false
+    /// Sizes the server's action entries gave for their objects (untrusted: they only
+    /// choose whether a download is fsynced).
+    private var announcedSizes: [Digest: Int64] = [:]
+    /// Downloads from this size on are fsynced and recorded as verified at once.
+    static let durableSize: Int64 = 1 << 20
 
     init(local: ContentStore, remote: RemoteCache, upload: Bool) {
         self.local = local
@@ -27,12 +32,16 @@ final class LayeredArtifactCache: ArtifactCache {
 
     func action(for key: Digest) -> ActionEntry? {
         if let entry = local.action(for: key) { return entry }
-        return remote.action(for: key)?.entry
+        guard let (entry, sizes) = remote.action(for: key) else { return nil }
+        for (output, size) in zip(entry.outputs, sizes) { announcedSizes[output.digest] = size }
+        return entry
     }
 
     func restore(_ digest: Digest, to path: String, mode: UInt32) throws {
         if !local.contains(digest) {
-            try local.fillObject(digest, mode: mode) { fd in try remote.download(digest, into: fd) }
+            // Small objects are not fsynced: their restore, just below, rehashes them.
+            let durable = (announcedSizes[digest] ?? .max) >= LayeredArtifactCache.durableSize
+            try local.fillObject(digest, mode: mode, durable: durable) { fd in try remote.download(digest, into: fd) }
         }
         _ = try local.restore(digest, to: path, mode: mode) as RestoreMethod
     }
