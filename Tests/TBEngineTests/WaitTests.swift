@@ -125,3 +125,46 @@ final class WaitingHoldsNoSlotTests: XCTestCase {
         XCTAssertEqual(observer.startedTargets.sorted(), ["load@fit01", "load@fit02", "load@fit03"])
     }
 }
+
+/// A run stopped by a failure does not wait for the `wait` of a target that will not run.
+final class StoppedRunWaitTests: XCTestCase {
+    /// Sleeps block until `open()`, or 2 s at most (then it counts a sleep that ran out).
+    private final class GateClock: BuildClock, @unchecked Sendable {
+        private let gate = DispatchSemaphore(value: 0)
+        private let lock = NSLock()
+        private var time = 0.0
+        private var ranOut = 0
+
+        func now() -> Double { lock.withLock { time } }
+
+        func sleep(_ seconds: Double) {
+            if gate.wait(timeout: .now() + 2) == .timedOut { lock.withLock { ranOut += 1 } } else { gate.signal() }
+            lock.withLock { time += seconds }
+        }
+
+        func open() { gate.signal() }
+        var sleepsThatRanOut: Int { lock.withLock { ranOut } }
+    }
+
+    func testAFailureEndsTheRunWhileAnotherTargetWaitsForItsHost() throws {
+        let bed = Testbed("""
+            host node = local
+            all: a bad
+            a:
+                host node
+                wait 30s
+                run a
+            bad:
+                run fail
+            """)
+        bed.executor("node").prepareError = ExecutorError.unavailable(host: "node", reason: "No route to host")
+        let clock = GateClock()
+        let (summary, observer) = try bed.build("all", options: .with { $0.clock = clock; $0.jobs = 1 })
+        clock.open()
+        XCTAssertEqual(observer.result("bad")?.status, .failed)
+        XCTAssertEqual(observer.decisionsByTarget["a"], Decision(.skip, .runStopped))
+        XCTAssertEqual(summary.failed, 1)
+        XCTAssertEqual(clock.sleepsThatRanOut, 0, "the run ended while a's wait still slept")
+        XCTAssertEqual(bed.executor("node").commands, [])
+    }
+}

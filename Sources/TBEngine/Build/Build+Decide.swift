@@ -40,7 +40,7 @@ extension Build {
         // The last trace tells what changed; the trace of the slot (the outputs, state
         // file and host this run names) tells whether what it names is up to date.
         let latest = store.trace(for: node.name)
-        let trace = latest == nil ? nil : store.trace(for: node.name, slot: slot(of: node))
+        let trace = latest.flatMap { isLastSlot($0, of: node) ? $0 : store.trace(for: node.name, slot: slot(of: node)) }
         var early: RebuildReason?
         if node.spec.always { early = .always }
         else if options.force { early = .forced }
@@ -104,6 +104,17 @@ extension Build {
             states[index].outputDigest = trace.outputDigest
         }
         return nil
+    }
+
+    /// Whether `trace` names what the node names now (the usual case), without building
+    /// slot names: the same outputs and state file, in order, and the same host.
+    private func isLastSlot(_ trace: TraceRecord, of node: Node) -> Bool {
+        let outputs = trace.outputs
+        guard outputs.count == node.outs.count + (node.state == nil ? 0 : 1) else { return false }
+        for (i, out) in node.outs.enumerated() where outputs[i].path != out { return false }
+        if let state = node.state, outputs.last?.path != state { return false }
+        let host = trace.components.first { $0.name.hasPrefix(TargetKey.Kind.host.rawValue) }
+        return host?.name.dropFirst(TargetKey.Kind.host.rawValue.count) == node.host.map { Substring($0) }
     }
 
     /// The trace slot of what the node names now: its outputs, state file and host.

@@ -25,6 +25,8 @@ public final class Build {
     enum Event {
         case recipe(Completion)
         case host(HostEvent)
+        /// The large inputs of a node were hashed (`Build+HashJobs`).
+        case hashed(index: Int)
     }
 
     /// What the run knows of each node, by node index.
@@ -48,6 +50,8 @@ public final class Build {
     var hostWaiters: [String: [Int]] = [:]
     /// Nodes whose `wait` is over: their host answered in this run.
     var waited: Set<Int> = []
+    /// Nodes whose large inputs a hash job read.
+    var hashed: Set<Int> = []
     var startedCount = 0
     /// Set once a recipe has started or an output was restored: from then on files may
     /// differ from the stats taken at start-up (see `filesMayChange()`).
@@ -61,8 +65,9 @@ public final class Build {
     var runningInGroup: [String: Int] = [:]
     /// Recipes running now that count against `-j` (see `countsAgainstJobs`).
     var runningLocally = 0
-    /// Jobs on worker threads: recipes and host jobs.
+    /// Jobs on worker threads: recipes and host jobs; and recipes alone.
     var inFlight = 0
+    var recipesInFlight = 0
     /// Targets ready to run that wait for a `-j` slot, and for their fan-out's `parallel`.
     var waitingForJobs = FIFO<(Int, PreparedRun)>()
     var waitingInGroup: [String: FIFO<(Int, PreparedRun)>] = [:]
@@ -107,17 +112,23 @@ public final class Build {
                 if stopping && !mayFinish(index) { continue }   // left undecided: the run stopped
                 if let job = hostWork(for: index) {
                     if startHostJob(job, for: index, into: events) { inFlight += 1 }
+                } else if let files = hashWork(for: index) {
+                    startHashJob(files, for: index, into: events)
+                    inFlight += 1
                 } else if let prepared = try decide(index) {
                     offer(index, prepared, events)
                 } else {
                     ready.push(contentsOf: release(index))
                 }
             }
-            if inFlight == 0 { break }
+            // Once the run stopped, host jobs (a long `wait`) of targets that will not run
+            // are not waited for.
+            if inFlight == 0 || (stopping && finishingGroups.isEmpty && recipesInFlight == 0) { break }
             let event = events.pop()
             inFlight -= 1
             switch event {
             case .recipe(let completion):
+                recipesInFlight -= 1
                 let node = graph.nodes[completion.index]
                 if countsAgainstJobs(node) { runningLocally -= 1 }
                 try finish(completion)
@@ -138,6 +149,8 @@ public final class Build {
             case .host(let hostEvent):
                 if case .waiting = hostEvent { inFlight += 1 }  // the job goes on
                 ready.push(contentsOf: settle(hostEvent))
+            case .hashed(let index):
+                ready.push(index)
             }
         }
         // Targets that were ready to run when the run stopped.
@@ -186,6 +199,7 @@ public final class Build {
             if countsAgainstJobs(node) { runningLocally += 1 }
             if let pool = node.spec.pool { runningInPool[pool, default: 0] += 1 }
             inFlight += 1
+            recipesInFlight += 1
             start(index, prepared, into: events)
         }
     }

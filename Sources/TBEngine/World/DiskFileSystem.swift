@@ -93,6 +93,10 @@ public final class DiskFileSystem: FileSystem, @unchecked Sendable {
         return bytes
     }
 
+    public func knowsDigest(ofFile path: String, stat: FileStat) -> Bool {
+        digests.remembered(path, stat: stat) != nil
+    }
+
     public func digest(ofTree path: String) throws -> Digest {
         try digests.digest(ofTree: path)
     }

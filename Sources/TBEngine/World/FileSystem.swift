@@ -9,8 +9,12 @@ public protocol FileSystem: AnyObject, Sendable {
     /// Called before the first recipe starts or output is restored: from then on, any
     /// file may change, so every `stat` must look at the disk.
     func forgetEarlyStats()
-    /// The content digest of a regular file; may use a stat-keyed cache.
+    /// The content digest of a regular file; may use a stat-keyed cache. Safe to call
+    /// from worker threads.
     func digest(ofFile path: String, stat: FileStat) throws -> Digest
+    /// Whether `digest(ofFile:stat:)` would answer without reading the file (its stat-keyed
+    /// cache knows it). The engine reads the others on a worker thread first.
+    func knowsDigest(ofFile path: String, stat: FileStat) -> Bool
     /// The digest of a directory output: of every entry under it (path, type,
     /// permission bits, a file's content, a symlink's target), symlinks not followed.
     func digest(ofTree path: String) throws -> Digest
@@ -26,4 +30,9 @@ public protocol FileSystem: AnyObject, Sendable {
     func removeFile(_ path: String)
     /// Creates `path` and its missing parents.
     func createDirectory(_ path: String) throws
+}
+
+extension FileSystem {
+    /// By default every digest is known: a file system that reads nothing slowly.
+    public func knowsDigest(ofFile path: String, stat: FileStat) -> Bool { true }
 }

@@ -14,6 +14,5 @@ public protocol TraceStore: AnyObject {
 
 extension BuildLog: TraceStore {
     public func trace(for target: String) -> TraceRecord? { traces[target] }
-    public func trace(for target: String, slot: String) -> TraceRecord? { slotTraces[slot] }
     public func record(_ trace: TraceRecord) throws { try append(trace) }
 }

@@ -26,7 +26,7 @@ extension BuildLog {
         var records = Records()
         defer {
             traces = records.traces
-            slotTraces = records.slotTraces
+            earlierSlots = records.earlierSlots
             fileDigests = records.fileDigests
             recordCount = records.count
         }
@@ -34,7 +34,6 @@ extension BuildLog {
             // Sized for typical records (~500 bytes a trace, ~150 a digest entry), so that
             // the dictionaries rarely grow while loading.
             records.traces.reserveCapacity(Int(size / 1024))
-            records.slotTraces.reserveCapacity(Int(size / 1024))
             records.fileDigests.reserveCapacity(Int(size / 512))
         }
         let buffer = ReadBuffer(capacity: BuildLog.readChunkSize)
@@ -76,7 +75,7 @@ extension BuildLog {
 /// What a log holds, as it is being loaded.
 private struct Records {
     var traces: [String: TraceRecord] = [:]
-    var slotTraces: [String: TraceRecord] = [:]
+    var earlierSlots: [String: TraceRecord] = [:]
     var fileDigests: [String: DigestCacheEntry] = [:]
     var count = 0
 
@@ -86,12 +85,11 @@ private struct Records {
         count += 1
         switch BuildLog.decode(line: line) {
         case .trace(let trace)?:
-            traces[trace.target] = trace
-            slotTraces[trace.slot] = trace
+            BuildLog.keep(trace, traces: &traces, earlierSlots: &earlierSlots)
         case .fileDigest(let path, let entry)?: fileDigests[path] = entry
         case .tombstone(let target)?:
             traces[target] = nil
-            slotTraces = slotTraces.filter { $0.value.target != target }
+            earlierSlots = earlierSlots.filter { $0.value.target != target }
         case nil: break
         }
     }

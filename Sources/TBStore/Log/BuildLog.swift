@@ -29,9 +29,10 @@ public final class BuildLog {
 
     /// The last trace of each target, by target name.
     public internal(set) var traces: [String: TraceRecord]
-    /// Every live trace, by `TraceRecord.slot`: a target has one per set of outputs,
-    /// state file and host it named (the last trace is among them).
-    public internal(set) var slotTraces: [String: TraceRecord]
+    /// The live traces of slots other than their target's last, by `TraceRecord.slot`: a
+    /// target has one trace per set of outputs, state file and host it named. Slots are
+    /// worked out only for targets with several, so loading a log costs no more for them.
+    public internal(set) var earlierSlots: [String: TraceRecord]
     /// How many traces of one target compaction keeps, the most recent first: older
     /// slots (outputs named after a date, say) then simply rerun.
     static let slotsKeptPerTarget = 16
@@ -48,7 +49,7 @@ public final class BuildLog {
         self.path = directory + "/" + BuildLog.fileName
         self.readOnly = readOnly
         traces = [:]
-        slotTraces = [:]
+        earlierSlots = [:]
         fileDigests = [:]
     }
 
@@ -102,8 +103,23 @@ public final class BuildLog {
         var writer = LogWriter()
         BuildLog.encode(trace, into: &writer)
         try write(writer.bytes, records: 1)
-        traces[trace.target] = trace
-        slotTraces[trace.slot] = trace
+        BuildLog.keep(trace, traces: &traces, earlierSlots: &earlierSlots)
+    }
+
+    /// The trace of `target` for `slot` (`TraceRecord.slot`), last or earlier.
+    public func trace(for target: String, slot: String) -> TraceRecord? {
+        guard let last = traces[target] else { return nil }
+        return last.slot == slot ? last : earlierSlots[slot]
+    }
+
+    /// Makes `trace` its target's last; the one it replaces stays as an earlier slot
+    /// unless it names the same slot.
+    static func keep(_ trace: TraceRecord, traces: inout [String: TraceRecord], earlierSlots: inout [String: TraceRecord]) {
+        if let previous = traces.updateValue(trace, forKey: trace.target) {
+            let slot = trace.slot, previousSlot = previous.slot
+            if previousSlot != slot { earlierSlots[previousSlot] = previous }
+            earlierSlots[slot] = nil
+        }
     }
 
     /// Records digest-cache entries, all with one write.
@@ -123,7 +139,7 @@ public final class BuildLog {
         BuildLog.encodeTombstone(target: target, into: &writer)
         try write(writer.bytes, records: 1)
         traces[target] = nil
-        slotTraces = slotTraces.filter { $0.value.target != target }
+        earlierSlots = earlierSlots.filter { $0.value.target != target }
     }
 
     /// Flushes the log to disk and, if it holds more than 1,000 records of which fewer
@@ -139,7 +155,7 @@ public final class BuildLog {
 
     /// True when dead records outnumber live ones three to one in a sizeable file.
     var needsCompaction: Bool {
-        recordCount > 1000 && recordCount > 3 * (slotTraces.count + fileDigests.count)
+        recordCount > 1000 && recordCount > 3 * (traces.count + earlierSlots.count + fileDigests.count)
     }
 
     /// Rewrites the file with only the live records, atomically: each target's earlier
@@ -149,9 +165,7 @@ public final class BuildLog {
         var writer = LogWriter()
         writer.bytes.append(contentsOf: (BuildLog.signature + "\n").utf8)
         var earlier: [String: [TraceRecord]] = [:]
-        for (slot, trace) in slotTraces where traces[trace.target]?.slot != slot {
-            earlier[trace.target, default: []].append(trace)
-        }
+        for trace in earlierSlots.values { earlier[trace.target, default: []].append(trace) }
         var kept: [String: TraceRecord] = [:]
         for target in traces.keys.sorted() {
             let last = traces[target]!
@@ -163,7 +177,6 @@ public final class BuildLog {
                 kept[trace.slot] = trace
             }
             BuildLog.encode(last, into: &writer)
-            kept[last.slot] = last
         }
         for path in fileDigests.keys.sorted() { BuildLog.encode(path: path, entry: fileDigests[path]!, into: &writer) }
         // Unlinked whatever happens (after the rename it names nothing).
@@ -173,8 +186,8 @@ public final class BuildLog {
         try file.sync()
         try FileSystem.rename(temporary.path, to: path)
         try FileSystem.syncDirectory(directory)
-        slotTraces = kept
-        recordCount = slotTraces.count + fileDigests.count
+        earlierSlots = kept
+        recordCount = traces.count + earlierSlots.count + fileDigests.count
     }
 
     private func write(_ bytes: [UInt8], records: Int) throws(StoreError) {

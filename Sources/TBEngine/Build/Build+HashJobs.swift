@@ -1,0 +1,37 @@
+import TBStore
+
+/// Large file inputs whose digests the stat-keyed cache does not know are read on a
+/// worker thread before their target is decided, so that hashing a disk image does not
+/// hold up the thread that decides (DESIGN §1, running). Small ones are hashed inline:
+/// a thread per 1 KiB source would cost more than it saves.
+extension Build {
+    /// At least this many bytes of unknown inputs make a hash job.
+    static let hashJobThreshold: Int64 = 1 << 20
+
+    /// The inputs of node `index` to hash on a worker before its decision, if any.
+    func hashWork(for index: Int) -> [(path: String, stat: FileStat)]? {
+        let node = graph.nodes[index]
+        guard !hashed.contains(index), !node.spec.isAggregate, !node.inputs.isEmpty else { return nil }
+        if node.dependencies.contains(where: { states[$0].status == .failed || states[$0].status == .blocked }) { return nil }
+        var unknown: [(path: String, stat: FileStat)] = []
+        var bytes: Int64 = 0
+        for input in node.inputs {
+            let stat = filesMayHaveChanged ? (fileSystem.stat(input.path) ?? input.stat) : input.stat
+            guard stat.isRegular, !fileSystem.knowsDigest(ofFile: input.path, stat: stat) else { continue }
+            unknown.append((input.path, stat))
+            bytes += stat.size
+        }
+        return bytes >= Build.hashJobThreshold ? unknown : nil
+    }
+
+    /// Hashes `files` on a worker into the file system's digest cache; the node is then
+    /// decided again. A file that cannot be read is left for the decision to report.
+    func startHashJob(_ files: [(path: String, stat: FileStat)], for index: Int, into events: CompletionQueue<Event>) {
+        hashed.insert(index)
+        let fileSystem = self.fileSystem
+        Worker.spawn {
+            for file in files { _ = try? fileSystem.digest(ofFile: file.path, stat: file.stat) }
+            events.push(.hashed(index: index))
+        }
+    }
+}
