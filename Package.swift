@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, bottom to top; each target imports only the ones listed before it.
-//   C libraries (CCrypto, CSSH2, CArchive) → TBStore → TBTargetfile → TBEngine
+//   C libraries (CCrypto, CSSH2, CArchive, CCurl) → TBStore → TBTargetfile → TBEngine
 //   → TBHosts (local, ssh) and TBSnapshot (archives) → tbmake
 let package = Package(
     name: "tbmake",
@@ -29,6 +29,11 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         .target(name: "TBStore", dependencies: ["CCrypto"]),
         .target(name: "TBTargetfile", dependencies: ["TBStore"]),
         .target(name: "TBEngine", dependencies: ["TBStore", "TBTargetfile"]),
@@ -37,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "tbmake",
             dependencies: [
-                "TBEngine", "TBHosts", "TBSnapshot", "TBStore", "TBTargetfile",
+                "TBEngine", "TBHosts", "TBSnapshot", "TBStore", "TBTargetfile", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

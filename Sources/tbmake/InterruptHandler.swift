@@ -13,6 +13,16 @@ enum InterruptHandler {
     nonisolated(unsafe) private static var pipeFDs: [Int32] = [-1, -1]
     /// The signal received, 0 if none; once set, the handler's thread ends the process.
     nonisolated(unsafe) static var received: Int32 = 0
+    nonisolated(unsafe) private static var cleanups: [() -> Void] = []
+    nonisolated(unsafe) private static var cleanupMutex = pthread_mutex_t()
+
+    /// Runs `body` when a signal ends the process, after the recipes were stopped
+    /// (releasing a `lock URL` on its server).
+    static func atStop(_ body: @escaping () -> Void) {
+        pthread_mutex_lock(&cleanupMutex)
+        cleanups.append(body)
+        pthread_mutex_unlock(&cleanupMutex)
+    }
 
     static func install() {
         guard pipe(&pipeFDs) == 0 else { return }
@@ -46,6 +56,10 @@ enum InterruptHandler {
         RunningProcessGroups.signalAll(SIGKILL)
         // Each remote stop takes at most 2 s on the host once a channel is open.
         RunningRemoteCommands.waitForStops(until: .now + .seconds(5))
+        pthread_mutex_lock(&cleanupMutex)
+        let pending = cleanups
+        pthread_mutex_unlock(&cleanupMutex)
+        for cleanup in pending { cleanup() }
         let name = signal == SIGINT ? "interrupted" : "terminated by signal \(signal)"
         Terminal.err("\ntbmake: \(name); stopped \(stopped) running recipe\(stopped == 1 ? "" : "s"), which recorded nothing\n",
                      evenIfSilenced: true)

@@ -53,6 +53,7 @@ struct Invocation {
             throw Stop(message: error.description, exitStatus: 2)
         }
         let hostSpecs = try self.hostSpecs(targetfile, graph, configured: config.hosts)
+        let remoteSettings = try RemoteSettings.resolve(command, config: config.cache)
         let routes: [String: SSHRoute]
         do {
             let sshConfig = try HostTable.sshConfig(path: command.sshConfig)
@@ -72,7 +73,7 @@ struct Invocation {
         // Checked before anything is written: a usage error leaves the project as it was.
         let setup = RunSetup(hostSpecs: hostSpecs, routes: routes, cache: try openCache(),
                              cacheBound: try CacheSettings.maxSize(option: command.cacheMaxSize),
-                             pipelineLock: pipelineLock)
+                             pipelineLock: pipelineLock, remote: remoteSettings, cacheConfig: config.cache)
         let (loadedLog, prefetched) = try loading.wait()
         let digests = DigestCache(entries: loadedLog.fileDigests)
         let fileSystem = DiskFileSystem(digests: digests, prefetched: prefetched)
@@ -87,8 +88,12 @@ struct Invocation {
         var routes: [String: SSHRoute]
         var cache: ContentStore
         var cacheBound: ByteSize?
-        /// The Targetfile's `lock PATH`, expanded, with where it is written.
+        /// The Targetfile's `lock PATH` or `lock URL`, expanded, with where it is written.
         var pipelineLock: (path: String, location: SourceLocation)?
+        /// The remote cache, if one is named.
+        var remote: RemoteSettings?
+        /// `[cache]` of tbmake.conf: TLS and headers for a `lock URL` too.
+        var cacheConfig: [String: String]
     }
 
     private func run(_ graph: BuildGraph, targetfile: Targetfile, log: BuildLog, fileSystem: DiskFileSystem,
@@ -108,8 +113,19 @@ struct Invocation {
         }
         let hosts = HostTable(specs: setup.hostSpecs, projectDirectory: projectDirectory, routes: setup.routes,
                               digests: digests)
-        let pipelineLock = options.dryRun ? nil : try setup.pipelineLock.map(acquirePipelineLock)
+        let pipelineLock = options.dryRun ? nil : try setup.pipelineLock.map { try acquirePipelineLock($0, cacheConfig: setup.cacheConfig) }
         defer { withExtendedLifetime(pipelineLock) {} }
+        let davLock = pipelineLock as? DAVLock
+        if let davLock { InterruptHandler.atStop { davLock.release() } }
+        defer { davLock?.release() }
+        var guarded: [String: Executor] = [:]
+        let executorFor: (String?) -> Executor = { name in
+            guard let davLock else { return hosts.executor(for: name) }
+            if let existing = guarded[name ?? ""] { return existing }
+            let executor = LockGuardedExecutor(hosts.executor(for: name), lock: davLock)
+            guarded[name ?? ""] = executor
+            return executor
+        }
         let human = HumanObserver(dryRun: command.dryRun, explain: command.explain,
                                   nameWidth: graph.targetNames.map(\.count).max() ?? 0)
         let jsonObserver = command.json ? JSONObserver() : nil
@@ -118,14 +134,24 @@ struct Invocation {
         let begin = ContinuousClock.now
         let cache = setup.cache
         cache.onWarning { observer.warning($0) }
+        let layered = setup.remote.map { settings in
+            LayeredArtifactCache(local: cache, remote: RemoteCache(url: settings.url, settings: settings.curl,
+                                                                  warn: SerialWarnings(observer).warn),
+                                 upload: settings.upload && !options.dryRun)
+        }
         let build = Build(graph: graph, options: options, store: log, fileSystem: fileSystem, observer: observer,
-                          cache: cache, archiver: SnapshotArchiver(), executorFor: hosts.executor(for:))
+                          cache: layered ?? cache, archiver: SnapshotArchiver(), executorFor: executorFor)
         // Freed by the process's exit: tearing down a graph of 10,000 targets object by
         // object costs more than deciding that none of them must run.
         retainedUntilExit.append(contentsOf: [targetfile, graph, log, fileSystem, build, hosts] as [Any])
         let summary: BuildSummary
         do { summary = try build.run() } catch {
+            layered?.finishUploads()
             throw Stop(message: "\(error)", exitStatus: 1)
+        }
+        if let layered {
+            layered.finishUploads()
+            if !options.dryRun { RemoteStatsLog.append(layered.remote.stats, cache: cache) }
         }
         if !options.dryRun {
             if summary.restored + summary.cacheMisses > 0 {
@@ -147,6 +173,9 @@ struct Invocation {
         if command.question { return summary.wouldRun > 0 ? 1 : 0 }
         if let jsonObserver { jsonObserver.summary(summary, dryRun: options.dryRun) } else {
             human.summary(summary, seconds: seconds)
+        }
+        if let davLock, let reason = davLock.lostReason {
+            throw Stop(message: "lost the lock \(RemoteURL.masked(davLock.url)) (\(reason)): no recipe step started after that; the run failed", exitStatus: 1)
         }
         return summary.failed > 0 ? 1 : 0
     }
@@ -227,7 +256,7 @@ struct Invocation {
         return try Inventory.load(path: path, writtenAt: template.location)
     }
 
-    /// The Targetfile's `lock PATH` expanded (a Targetfile error before anything is written).
+    /// The Targetfile's `lock PATH` or `lock URL` expanded (a Targetfile error before anything is written).
     private func pipelineLockPath(_ targetfile: Targetfile, _ graph: BuildGraph) throws -> (path: String, location: SourceLocation)? {
         guard let template = targetfile.lock else { return nil }
         do { return (try graph.expandTopLevel(template), template.location) } catch {
@@ -235,14 +264,52 @@ struct Invocation {
         }
     }
 
-    /// The pipeline lock, held until the run ends: a second run of the pipeline fails at
-    /// once, naming the holder.
-    private func acquirePipelineLock(_ lock: (path: String, location: SourceLocation)) throws -> DirectoryLock {
-        do { return try DirectoryLock.acquire(path: lock.path) } catch let StoreError.locked(_, pid) {
-            let holder = pid.map { "process \($0)" } ?? "another process"
-            throw Stop(message: "the pipeline is already running: \(lock.path) is locked by \(holder) (\(lock.location))", exitStatus: 1)
-        } catch {
-            throw Stop(message: "cannot lock \(lock.path): \(error)", exitStatus: 1)
+    /// The pipeline lock — `lock PATH` (a `DirectoryLock`) or `lock URL` (a `DAVLock` on a
+    /// WebDAV server) — held until the run ends: a second run of the pipeline fails at
+    /// once naming the holder, or with `--wait-lock` waits for it.
+    private func acquirePipelineLock(_ lock: (path: String, location: SourceLocation),
+                                     cacheConfig: [String: String]) throws -> AnyObject {
+        let (path, location) = lock
+        var waitSeconds: Double?
+        if let text = command.waitLock {
+            guard let seconds = DurationText.seconds(text) else {
+                throw Stop(message: "--wait-lock '\(text)' is not a duration (30s, 10m)", exitStatus: 2)
+            }
+            waitSeconds = seconds
+        }
+        if RemoteURL.isHTTP(path) {
+            if let password = RemoteURL.password(of: path) { Terminal.secrets.add(password) }
+            let settings = try RemoteSettings.curlSettings(command, config: cacheConfig)
+            let shown = RemoteURL.masked(path)
+            do {
+                return try DAVLock.acquire(url: path, settings: settings, waitSeconds: waitSeconds) { holder in
+                    Terminal.err("tbmake: waiting for the lock \(shown), held by \(holder)\n")
+                }
+            } catch let failure as DAVLock.Failure {
+                if let holder = failure.holder {
+                    let waited = command.waitLock.map { " after waiting \($0)" } ?? ""
+                    throw Stop(message: "the pipeline is already running: \(shown) is locked by \(holder)\(waited) (\(location))", exitStatus: 1)
+                }
+                throw Stop(message: "cannot lock \(shown): \(failure.message) (\(location))", exitStatus: 1)
+            }
+        }
+        let deadline = waitSeconds.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
+        var announced: Int32?? = .none
+        while true {
+            do { return try DirectoryLock.acquire(path: path) } catch let StoreError.locked(_, pid) {
+                let holder = pid.map { "process \($0)" } ?? "another process"
+                guard let deadline, ContinuousClock.now < deadline else {
+                    let waited = command.waitLock.map { " after waiting \($0)" } ?? ""
+                    throw Stop(message: "the pipeline is already running: \(path) is locked by \(holder)\(waited) (\(location))", exitStatus: 1)
+                }
+                if announced != .some(pid) {
+                    Terminal.err("tbmake: waiting for the lock \(path), held by \(holder)\n")
+                    announced = .some(pid)
+                }
+                usleep(200_000)
+            } catch {
+                throw Stop(message: "cannot lock \(path): \(error)", exitStatus: 1)
+            }
         }
     }
 

@@ -16,6 +16,10 @@ import Glibc
 ///     dev2 = ssh root@ab-kata-dev2
 ///     prod = local
 ///
+///     [cache]
+///     remote = https://cache.lab/tbmake
+///     upload = no
+///
 /// Variables act as defaults: they override the Targetfile's `?=`, and the environment
 /// and the command line override them. Hosts override the Targetfile's declarations;
 /// `-H` overrides them.
@@ -23,6 +27,8 @@ struct LayeredConfig {
     var variables: [String: String] = [:]
     /// Host name → spec text (`local`, `ssh root@host:22`).
     var hosts: [String: String] = [:]
+    /// `[cache]`: the remote cache (`remote`, `upload`, `timeout`, `cacert`; see `RemoteSettings`).
+    var cache: [String: String] = [:]
 
     /// A line tbmake cannot read: `file:line: message`.
     struct ParseError: Error, CustomStringConvertible {
@@ -55,8 +61,8 @@ struct LayeredConfig {
             if line.hasPrefix("[") {
                 guard line.hasSuffix("]") else { throw ParseError(file: file, line: number + 1, message: "expected '[section]'") }
                 section = String(line.dropFirst().dropLast()).trimmingBlanks()
-                guard section == "variables" || section == "hosts" else {
-                    throw ParseError(file: file, line: number + 1, message: "unknown section '[\(section)]' (expected [variables] or [hosts])")
+                guard section == "variables" || section == "hosts" || section == "cache" else {
+                    throw ParseError(file: file, line: number + 1, message: "unknown section '[\(section)]' (expected [variables], [hosts] or [cache])")
                 }
                 continue
             }
@@ -69,7 +75,8 @@ struct LayeredConfig {
             switch section {
             case "variables": variables[name] = value
             case "hosts": hosts[name] = value
-            default: throw ParseError(file: file, line: number + 1, message: "'\(name)' is outside a section ([variables] or [hosts])")
+            case "cache": cache[name] = value
+            default: throw ParseError(file: file, line: number + 1, message: "'\(name)' is outside a section ([variables], [hosts] or [cache])")
             }
         }
     }

@@ -24,14 +24,14 @@ final class SnapshotArchiver: Archiver, @unchecked Sendable {
     func pack(root: String, paths: [String], excludes: [String], archive: String, manifest: String,
               formatName: String, on host: Executor) throws -> [PackedEntry] {
         let spec = SnapshotSpec(root: root, paths: paths, excludes: excludes, format: try SnapshotArchiver.format(of: formatName))
-        let source: any SnapshotSource = (host as? SSHExecutor).map { SFTPSnapshotSource(host: $0) } ?? LocalSnapshotSource()
+        let source: any SnapshotSource = (host.unguarded as? SSHExecutor).map { SFTPSnapshotSource(host: $0) } ?? LocalSnapshotSource()
         let written = try Snapshot.export(spec, from: source, archive: archive, manifest: manifest)
         let base = root.hasSuffix("/") ? root : root + "/"
         return written.entries.map { SnapshotArchiver.packedEntry($0, at: base + $0.path) }
     }
 
     func packedEntries(root: String, paths: [String], excludes: [String], on host: Executor) throws -> [PackedEntry]? {
-        if host is SSHExecutor { return nil }
+        if host.unguarded is SSHExecutor { return nil }
         let spec = SnapshotSpec(root: root, paths: paths, excludes: excludes)
         return try Snapshot.plannedEntries(spec).map { SnapshotArchiver.packedEntry($0.entry, at: $0.sourcePath) }
     }
@@ -49,7 +49,7 @@ final class SnapshotArchiver: Archiver, @unchecked Sendable {
     }
 
     func unpack(archive: String, manifest: String, into destination: String, on host: Executor) throws {
-        if host is SSHExecutor { throw RemoteDestination(host: host.hostName) }
+        if host.unguarded is SSHExecutor { throw RemoteDestination(host: host.hostName) }
         _ = try Snapshot.importArchive(archive: archive, manifest: manifest, into: destination)
     }
 

@@ -72,6 +72,25 @@ struct TBMake: ParsableCommand {
     @Flag(name: .customLong("no-restore"), help: "Run targets instead of restoring their outputs from the cache (outputs are still stored).")
     var noRestore = false
 
+    @Option(name: .customLong("remote-cache"),
+            help: ArgumentHelp("Share artifacts through the HTTP cache at URL (Bazel's layout: nginx WebDAV, bazel-remote); default: $TBMAKE_REMOTE_CACHE, else [cache] remote in tbmake.conf.", valueName: "URL"))
+    var remoteCache: String?
+
+    @Option(name: .customLong("remote-upload"), help: ArgumentHelp("yes: send what this run stores to the remote cache (default); no: only read from it.", valueName: "yes|no"))
+    var remoteUpload: String?
+
+    @Option(name: .customLong("remote-timeout"), help: ArgumentHelp("Give up on the remote cache when connecting or a transfer stalls for DURATION (default: 30s).", valueName: "DURATION"))
+    var remoteTimeout: String?
+
+    @Option(name: .customLong("remote-cacert"), help: ArgumentHelp("Trust the CA certificates in FILE for https (default: the system's).", valueName: "FILE"))
+    var remoteCACert: String?
+
+    @Option(name: .customLong("remote-header"), help: ArgumentHelp("Send this header with every remote cache and lock request, e.g. 'Authorization: Bearer …' (repeatable; never shown).", valueName: "'NAME: VALUE'"))
+    var remoteHeaders: [String] = []
+
+    @Option(name: .customLong("wait-lock"), help: ArgumentHelp("When the Targetfile's lock is held, wait up to DURATION for it (saying who holds it) instead of failing at once.", valueName: "DURATION"))
+    var waitLock: String?
+
     @Option(name: [.customShort("H"), .customLong("host")], help: ArgumentHelp("Reach host NAME (declared in the Targetfile or tbmake.conf) another way for this run: NAME=local, NAME=ssh://USER@ADDRESS:PORT.", valueName: "NAME=SPEC"))
     var hostOverrides: [String] = []
 

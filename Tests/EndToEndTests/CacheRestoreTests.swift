@@ -8,7 +8,7 @@ import XCTest
 final class CacheRestoreTests: XCTestCase {
     /// `gen` makes an executable script, `show` runs it (both cacheable); `announce` is
     /// a side effect (no outputs).
-    private static let targetfile = """
+    static let targetfile = """
         gen: src.txt
             out dist/gen.sh
             run echo gen >> counter ; cp src.txt $(out) ; chmod 755 $(out)

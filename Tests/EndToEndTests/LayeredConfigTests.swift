@@ -47,6 +47,6 @@ final class LayeredConfigTests: XCTestCase {
         XCTAssertEqual(result.stderr, "tbmake: bad.conf:2: expected 'name = value'\n")
         try project.write("bad.conf", "[nodes]\n")
         XCTAssertEqual(try run(project, config: "bad.conf", "show").stderr,
-                       "tbmake: bad.conf:1: unknown section '[nodes]' (expected [variables] or [hosts])\n")
+                       "tbmake: bad.conf:1: unknown section '[nodes]' (expected [variables], [hosts] or [cache])\n")
     }
 }

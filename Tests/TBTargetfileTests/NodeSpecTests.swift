@@ -165,6 +165,7 @@ final class NodeSpecTests: XCTestCase {
         XCTAssertEqual(error("node]1["), "malformed node spec 'node]1[': \(hostlist)")
         XCTAssertEqual(error("node[5-3]"), "malformed node spec 'node[5-3]': range goes down from 5 to 3")
         XCTAssertEqual(error("n[1-1000][1-1000]"), "malformed node spec 'n[1-1000][1-1000]': spells more than 100000 names")
+        XCTAssertEqual(error("n[1-100000]x[1-100000]"), "malformed node spec 'n[1-100000]x[1-100000]': spells more than 100000 names")
     }
 
     func testNaturalOrder() {
@@ -207,6 +208,9 @@ final class NodeSpecTests: XCTestCase {
             XCTAssertEqual("\(error)",
                            "malformed node spec '4--5': expected a node number, nodeNN, a range a-b[-step], a host name, a hostlist such as node[01-50,60], or ~ to exclude")
         }
+        // a prefix may hold a '-': the whole word is a numbered node, in brackets or not
+        XCTAssertEqual(try NodeSpec("graphene-[1-5] ~graphene-3", prefixes: ["graphene-"]).nodes, [1, 2, 4, 5])
+        XCTAssertEqual(try NodeSpec("1-3 graphene-2", prefixes: ["graphene-"]).nodes, [1, 2, 3])
         // the longest prefix wins
         XCTAssertEqual(try NodeSpec("nodex7 node8", prefixes: ["node", "nodex"]).nodes, [7, 8])
     }

@@ -193,8 +193,10 @@ extension Build {
         }
         if let host = node.host {
             if options.dryRun && options.offline {
-                // --offline: the host as the target's last run found it.
-                let recorded = store.trace(for: node.name)?.components.first { $0.name == TargetKey.Kind.host.rawValue + host }
+                // --offline: the host as the target's last run there found it.
+                let name = TargetKey.Kind.host.rawValue + host
+                let recorded = (store.trace(for: node.name, slot: slot(of: node)) ?? store.trace(for: node.name))?
+                    .components.first { $0.name == name }
                 key.add(.host, host, .text(recorded?.value ?? "(not reached: --offline)"))
             } else {
                 key.add(.host, host, .text(try identity(of: executor)))

@@ -13,6 +13,7 @@ extension Build {
         let node = graph.nodes[index]
         guard !hashed.contains(index), !node.spec.isAggregate, !node.inputs.isEmpty else { return nil }
         if node.dependencies.contains(where: { states[$0].status == .failed || states[$0].status == .blocked }) { return nil }
+        if node.dependencies.contains(where: { states[$0].outputDigest == nil }) { return nil }   // a dry run's "would run"
         var unknown: [(path: String, stat: FileStat)] = []
         var bytes: Int64 = 0
         for input in node.inputs {
@@ -24,14 +25,40 @@ extension Build {
         return bytes >= Build.hashJobThreshold ? unknown : nil
     }
 
-    /// Hashes `files` on a worker into the file system's digest cache; the node is then
-    /// decided again. A file that cannot be read is left for the decision to report.
-    func startHashJob(_ files: [(path: String, stat: FileStat)], for index: Int, into events: CompletionQueue<Event>) {
+    /// Hashes `files` on a worker into the file system's digest cache; the node is decided
+    /// again once all of them are hashed. A file another job already hashes is not read
+    /// twice (the instances of a fan-out share their image): the node waits for that
+    /// job. A file that cannot be read is left for the decision to report. Returns
+    /// whether a job was started.
+    func startHashJob(_ files: [(path: String, stat: FileStat)], for index: Int, into events: CompletionQueue<Event>) -> Bool {
         hashed.insert(index)
+        var mine: [(path: String, stat: FileStat)] = []
+        for file in files {
+            if hashWaiters[file.path] == nil { mine.append(file) }
+            hashWaiters[file.path, default: []].append(index)
+        }
+        pendingHashes[index] = files.count
+        guard !mine.isEmpty else { return false }
         let fileSystem = self.fileSystem
         Worker.spawn {
-            for file in files { _ = try? fileSystem.digest(ofFile: file.path, stat: file.stat) }
-            events.push(.hashed(index: index))
+            for file in mine { _ = try? fileSystem.digest(ofFile: file.path, stat: file.stat) }
+            events.push(.hashed(paths: mine.map(\.path)))
         }
+        return true
+    }
+
+    /// Takes in a finished hash job; returns the nodes that may be decided now.
+    func settleHashed(_ paths: [String]) -> [Int] {
+        var ready: [Int] = []
+        for path in paths {
+            for index in hashWaiters.removeValue(forKey: path) ?? [] {
+                pendingHashes[index, default: 1] -= 1
+                if pendingHashes[index] == 0 {
+                    pendingHashes[index] = nil
+                    ready.append(index)
+                }
+            }
+        }
+        return ready
     }
 }

@@ -53,6 +53,7 @@ extension Build {
                 events.push(.host(.identified(host: host, identity: identity)))
             }
         case .wait(let index, let seconds):
+            waitJobs.insert(index)
             let clock = options.clock
             let backoff = options.waitBackoff
             Worker.spawn {
@@ -72,9 +73,11 @@ extension Build {
             observer.waiting(graph.nodes[index].name, message)
             return []
         case .identified(let host, let identity):
-            identities[host] = identity
+            // A `wait` that saw the host answer meanwhile knows better than a late failure.
+            if case .success = identities[host], case .failure = identity {} else { identities[host] = identity }
             return hostWaiters.removeValue(forKey: host) ?? []
         case .waited(let index, let host, let outcome):
+            waitJobs.remove(index)
             switch outcome {
             case .success(let identity):
                 identities[host] = identity

@@ -25,8 +25,8 @@ public final class Build {
     enum Event {
         case recipe(Completion)
         case host(HostEvent)
-        /// The large inputs of a node were hashed (`Build+HashJobs`).
-        case hashed(index: Int)
+        /// Large inputs were hashed (`Build+HashJobs`).
+        case hashed(paths: [String])
     }
 
     /// What the run knows of each node, by node index.
@@ -48,10 +48,14 @@ public final class Build {
     var identities: [String: Result<String, Error>] = [:]
     /// Nodes whose host is being identified, by host name.
     var hostWaiters: [String: [Int]] = [:]
-    /// Nodes whose `wait` is over: their host answered in this run.
+    /// Nodes whose `wait` is over: their host answered in this run; those still waiting.
     var waited: Set<Int> = []
-    /// Nodes whose large inputs a hash job read.
+    var waitJobs: Set<Int> = []
+    /// Nodes whose large inputs were handed to hash jobs; the nodes waiting for each file
+    /// being hashed, and how many files each still waits for.
     var hashed: Set<Int> = []
+    var hashWaiters: [String: [Int]] = [:]
+    var pendingHashes: [Int: Int] = [:]
     var startedCount = 0
     /// Set once a recipe has started or an output was restored: from then on files may
     /// differ from the stats taken at start-up (see `filesMayChange()`).
@@ -113,8 +117,7 @@ public final class Build {
                 if let job = hostWork(for: index) {
                     if startHostJob(job, for: index, into: events) { inFlight += 1 }
                 } else if let files = hashWork(for: index) {
-                    startHashJob(files, for: index, into: events)
-                    inFlight += 1
+                    if startHashJob(files, for: index, into: events) { inFlight += 1 }
                 } else if let prepared = try decide(index) {
                     offer(index, prepared, events)
                 } else {
@@ -123,7 +126,7 @@ public final class Build {
             }
             // Once the run stopped, host jobs (a long `wait`) of targets that will not run
             // are not waited for.
-            if inFlight == 0 || (stopping && finishingGroups.isEmpty && recipesInFlight == 0) { break }
+            if inFlight == 0 || (stopping && recipesInFlight == 0 && !jobsMayStillMatter) { break }
             let event = events.pop()
             inFlight -= 1
             switch event {
@@ -149,8 +152,8 @@ public final class Build {
             case .host(let hostEvent):
                 if case .waiting = hostEvent { inFlight += 1 }  // the job goes on
                 ready.push(contentsOf: settle(hostEvent))
-            case .hashed(let index):
-                ready.push(index)
+            case .hashed(let paths):
+                ready.push(contentsOf: settleHashed(paths))
             }
         }
         // Targets that were ready to run when the run stopped.
@@ -216,6 +219,13 @@ public final class Build {
             offer(index, prepared, events)
             if inFlight > before { return }
         }
+    }
+
+    /// After a stop: whether a host or hash job in flight is for a node still allowed to
+    /// run (an instance of a fan-out that finishes).
+    private var jobsMayStillMatter: Bool {
+        hostWaiters.values.contains { $0.contains(where: mayFinish) } || waitJobs.contains(where: mayFinish)
+            || pendingHashes.keys.contains(where: mayFinish)
     }
 
     /// After a stop: whether node `index` is an instance of a fan-out allowed to finish.

@@ -22,6 +22,14 @@ extension LocalExecutor {
         let terminal = ForegroundTerminal(giveTo: child.pid)
         defer { terminal.takeBack() }
         while child.waitIfExited() == nil {
+            if Self.consumeStop(of: child.pid) {
+                // Ctrl-Z stopped the recipe: job control as a shell does it — tbmake stops
+                // too, with the terminal back; `fg` continues both.
+                terminal.takeBack()
+                raise(SIGTSTP)
+                terminal.giveAgain(to: child.pid)
+                continue
+            }
             if let deadline, ContinuousClock.now >= deadline {
                 child.signalGroup(SIGTERM)
                 let killAt = ContinuousClock.now + Self.terminationGracePeriod
@@ -35,7 +43,17 @@ extension LocalExecutor {
             }
             usleep(20_000)
         }
-        return ChildProcess.exitStatus(fromWaitStatus: child.waitBlocking())
+        let status = ChildProcess.exitStatus(fromWaitStatus: child.waitBlocking())
+        // Ctrl-C reached only the recipe, which had the terminal: it is meant for tbmake too.
+        if status == 128 + SIGINT || status == 128 + SIGQUIT { kill(getpid(), status - 128) }
+        return status
+    }
+
+    /// Whether the child `pid` has stopped (reporting the stop once), without reaping it.
+    private static func consumeStop(of pid: pid_t) -> Bool {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WSTOPPED | WNOHANG) == 0 else { return false }
+        return info.si_code == Int32(CLD_STOPPED)
     }
 }
 
@@ -48,6 +66,12 @@ private struct ForegroundTerminal {
         guard isatty(0) == 1 else { previous = nil; return }
         let current = tcgetpgrp(0)
         previous = current >= 0 ? current : nil
+        giveAgain(to: group)
+    }
+
+    /// Hands the terminal to `group` and lets it go on.
+    func giveAgain(to group: pid_t) {
+        guard previous != nil else { return }
         ForegroundTerminal.withoutStop { _ = tcsetpgrp(0, group) }
         // The group may have touched the terminal before it was its own, and been
         // stopped for it (SIGTTIN, SIGTTOU): let it go on, as a shell's `fg` does.

@@ -51,6 +51,10 @@ extension ContentStore {
             switch entry.kind {
             case .directory:
                 guard mkdir(FileName.cString(target), 0o700) == 0 else { throw .lastIO("create directory", target) }
+            case .file(let file) where entry.mode & 0o7000 != 0:
+                // A copy, never the object itself, gets the setuid/setgid/sticky bits.
+                try restore(file, to: target, mode: (entry.mode | 0o200) & 0o777)
+                guard chmod(FileName.cString(target), entry.mode) == 0 else { throw .lastIO("change mode of", target) }
             case .file(let file):
                 try restore(file, to: target, mode: entry.mode)
             case .symlink(let linkTarget):
@@ -64,5 +68,18 @@ extension ContentStore {
         guard chmod(building.path, 0o755) == 0 else { throw .lastIO("change mode of", building.path) }
         try FileTree.replace(path, with: building.path)
         placed = true
+    }
+
+    /// The objects of the directory output `digest`: its listing and every file it lists;
+    /// just the listing when it is missing or not a listing (gc then keeps what it can).
+    public func objects(ofTree digest: Digest) -> Set<Digest> {
+        var result: Set<Digest> = [digest]
+        guard let file = try? FileDescriptor.open(objectPath(digest), O_RDONLY | O_NONBLOCK),
+              let stat = try? file.stat(), stat.isRegular, let bytes = try? file.readToEnd(),
+              let listing = TreeListing.decode(bytes) else { return result }
+        for entry in listing.entries {
+            if case .file(let file) = entry.kind { result.insert(file) }
+        }
+        return result
     }
 }

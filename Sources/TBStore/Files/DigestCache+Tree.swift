@@ -25,7 +25,8 @@ extension DigestCache {
             }
             // A file's bits as the cache keeps them (read-only, the executable bit kept), so
             // that a tree restored from the cache lists as the tree that was stored.
-            let mode = entry.stat.isRegular ? ContentStore.objectMode(for: entry.stat.mode)
+            // The setuid, setgid and sticky bits are kept (a root file system's sudo).
+            let mode = entry.stat.isRegular ? ContentStore.objectMode(for: entry.stat.mode) | (entry.stat.mode & 0o7000)
                 : entry.stat.isSymlink ? 0o777 : entry.stat.mode
             entries.append(TreeListing.Entry(path: entry.path, mode: mode, kind: kind))
         }

@@ -32,6 +32,8 @@ extension NodeSpec {
 
     /// A numbered node or a range of them; nil when the word is neither (a host name).
     private static func numbered(_ body: Substring, word: String, prefixes: [String]) throws(ParseError) -> [Int]? {
+        // The whole word first: a prefix may hold a '-' (`NODE_PREFIX = graphene-`).
+        if let single = node(body, prefixes: prefixes) { return [try checked(single, word: word)] }
         let parts = body.split(separator: "-", omittingEmptySubsequences: false)
         let first = node(parts[0], prefixes: prefixes)
         // A word that starts with a digit and holds a '-' can only be a range.
@@ -98,8 +100,10 @@ extension NodeSpec {
                     if spelled.count > maximumExpansion { throw ParseError(word: word, reason: "spells more than \(maximumExpansion) names") }
                 }
             }
+            // Checked before the names are made: `n[1-1000]x[1-100000]` must not build 10^8 strings.
+            let (total, overflow) = names.count.multipliedReportingOverflow(by: spelled.count)
+            if overflow || total > maximumExpansion { throw ParseError(word: word, reason: "spells more than \(maximumExpansion) names") }
             names = names.flatMap { name in spelled.map { name + literal + $0 } }
-            if names.count > maximumExpansion { throw ParseError(word: word, reason: "spells more than \(maximumExpansion) names") }
             rest = rest[rest.index(after: close)...]
         }
         return names

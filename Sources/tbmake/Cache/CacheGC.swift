@@ -28,7 +28,7 @@ struct CacheGC: CacheSubcommand {
             throw Invocation.Stop(message: "gc needs --max-size SIZE (or \(CacheSettings.maxSizeVariable)) (see tbmake cache gc --help)", exitStatus: 2)
         }
         let cache = try options.openCache()
-        let keep = try CacheSettings.neededObjectsOfProject()
+        let keep = try CacheSettings.neededObjectsOfProject(in: cache)
         let result: GarbageCollection
         do { result = try cache.collectGarbage(maxBytes: limit.bytes, keep: keep) } catch { throw cacheFailure(error) }
         if options.json {

@@ -34,16 +34,21 @@ enum CacheSettings {
 
     /// The objects the traces of `log` need: every output digest they name. Garbage
     /// collection never removes these, so that a missing output can always be restored.
-    static func neededObjects(_ log: BuildLog) -> Set<Digest> {
+    static func neededObjects(_ log: BuildLog, in cache: ContentStore) -> Set<Digest> {
         var result: Set<Digest> = []
-        for trace in log.traces.values { result.formUnion(trace.outputs.map(\.digest)) }
+        for trace in log.traces.values {
+            for output in trace.outputs {
+                // A directory output needs its listing and every file in it.
+                if output.isDirectory { result.formUnion(cache.objects(ofTree: output.digest)) } else { result.insert(output.digest) }
+            }
+        }
         return result
     }
 
     /// `neededObjects` of the project in the working directory, reading `.tbmake/log`
     /// without writing or locking anything; none for a project tbmake never ran in.
-    static func neededObjectsOfProject() throws -> Set<Digest> {
-        do { return neededObjects(try BuildLog.open(directory: ".tbmake", readOnly: true)) } catch {
+    static func neededObjectsOfProject(in cache: ContentStore) throws -> Set<Digest> {
+        do { return neededObjects(try BuildLog.open(directory: ".tbmake", readOnly: true), in: cache) } catch {
             throw Invocation.Stop(message: "\(error)", exitStatus: 1)
         }
     }

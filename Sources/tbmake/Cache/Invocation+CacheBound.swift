@@ -9,7 +9,7 @@ extension Invocation {
     func trimCache(_ cache: ContentStore, to limit: ByteSize, keeping log: BuildLog, observer: BuildObserver) {
         do {
             guard try cache.objectBytes() > limit.bytes else { return }
-            try cache.collectGarbage(maxBytes: limit.bytes, keep: CacheSettings.neededObjects(log))
+            try cache.collectGarbage(maxBytes: limit.bytes, keep: CacheSettings.neededObjects(log, in: cache))
         } catch {
             observer.warning("cannot trim the cache to \(ByteSize.describe(limit.bytes)): \(error)")
         }

@@ -1,0 +1,13 @@
+import CCurl
+
+/// A `curl_slist` of header lines, owned: freed in `deinit`. Must outlive the transfer
+/// that uses it.
+final class CurlHeaderList {
+    private(set) var pointer: UnsafeMutablePointer<curl_slist>?
+
+    init(_ lines: [String]) {
+        for line in lines { pointer = curl_slist_append(pointer, line) }
+    }
+
+    deinit { curl_slist_free_all(pointer) }
+}
