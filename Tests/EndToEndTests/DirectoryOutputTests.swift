@@ -95,4 +95,32 @@ final class DirectoryOutputTests: XCTestCase {
         let again = try project.tbmake("--json", "image")
         XCTAssertEqual(again.decisions(), ["rootfs": "skip: up to date", "image": "skip: up to date"])
     }
+
+    /// `out rootfs/` names the directory rootfs; setuid bits survive a restore; gc keeps
+    /// the files of a directory output the project's traces name.
+    func testATrailingSlashSetuidBitsAndGarbageCollection() throws {
+        let project = try Project(targetfile: """
+            rootfs: files.txt
+                out rootfs/
+                run mkdir -p $(out)/bin && cp files.txt $(out)/bin/sudo && chmod 4755 $(out)/bin/sudo
+
+            """)
+        try project.write("files.txt", "one\n")
+        let first = try project.tbmake("--json", "rootfs")
+        XCTAssertEqual(first.status, 0, "\(first)")
+        XCTAssertEqual(try project.shell("stat -c %a rootfs/bin/sudo").stdout, "4755\n")
+        let gc = try project.shell("'\(try TBMakeBinary.path())' cache gc --max-size 1")
+        XCTAssertEqual(gc.status, 0, "\(gc)")
+        XCTAssertTrue(gc.stdout.hasPrefix("removed 0 objects"), "the traced tree's listing and files are kept: \(gc)")
+        XCTAssertEqual(try project.shell("rm -rf rootfs").status, 0)
+        let restored = try project.tbmake("--json", "rootfs")
+        XCTAssertEqual(restored.decisions(), ["rootfs": "restore: output rootfs missing; outputs for this key are in the cache"],
+                       "\(restored)")
+        XCTAssertEqual(try project.read("rootfs/bin/sudo"), "one\n")
+        XCTAssertEqual(try project.shell("stat -c %a rootfs/bin/sudo").stdout, "4555\n", "read-only, setuid kept")
+        XCTAssertEqual(try project.tbmake("--json", "rootfs").decisions(), ["rootfs": "skip: up to date"])
+        XCTAssertEqual(try project.shell("chmod u-s rootfs/bin/sudo").status, 0)
+        XCTAssertEqual(try project.tbmake("--json", "rootfs").decisions()["rootfs"],
+                       "restore: output rootfs was modified; outputs for this key are in the cache", "a lost setuid bit is a change")
+    }
 }

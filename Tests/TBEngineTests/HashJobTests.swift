@@ -15,6 +15,9 @@ final class HashJobTests: XCTestCase {
         private let lock = NSLock()
         private var known = false
         private(set) var hashesThatWaitedInVain = 0
+        /// Calls that had to read big.img (the digest was not known yet).
+        var hashesWhileUnknown: Int { lock.withLock { unknownHashes } }
+        private var unknownHashes = 0
 
         init(_ inner: InMemoryFileSystem) { self.inner = inner }
         func release() { gate.signal() }
@@ -22,6 +25,7 @@ final class HashJobTests: XCTestCase {
         func knowsDigest(ofFile path: String, stat: FileStat) -> Bool { path != "big.img" || lock.withLock { known } }
         func digest(ofFile path: String, stat: FileStat) throws -> Digest {
             if path == "big.img" && !lock.withLock({ known }) {
+                lock.withLock { unknownHashes += 1 }
                 if gate.wait(timeout: .now() + 10) == .timedOut { lock.withLock { hashesThatWaitedInVain += 1 } }
                 lock.withLock { known = true }
             }
@@ -58,5 +62,21 @@ final class HashJobTests: XCTestCase {
         XCTAssertEqual(fs.hashesThatWaitedInVain, 0)
         XCTAssertEqual(store.trace(for: "a")?.components.first { $0.name == "in:big.img" }?.value,
                        SHA256.digest(String(repeating: "x", count: 2 << 20)).hex)
+    }
+
+    /// The instances of a fan-out share their image: it is read by one job, not one each.
+    func testInstancesThatShareALargeInputHashItOnce() throws {
+        let memory = InMemoryFileSystem(["big.img": String(repeating: "x", count: 2 << 20)])
+        let fs = SlowDiskFileSystem(memory)
+        fs.release()
+        let executor = RecordingExecutor(hostName: "local", fileSystem: memory) { _ in 0 }
+        let (summary, _) = try build("""
+            load: big.img
+                foreach node in 1-3
+                parallel 3
+                run load $(node)
+            """, targets: ["load"], fs: fs, executors: ["local": executor], store: MemoryTraceStore())
+        XCTAssertEqual(summary, .counts(ran: 3, skipped: 1))
+        XCTAssertEqual(fs.hashesWhileUnknown, 1)
     }
 }
