@@ -25,6 +25,13 @@ public final class Build {
     enum Event {
         case recipe(Completion)
         case host(HostEvent)
+        /// A running recipe's output or step, for the observer; its job goes on.
+        case progress(index: Int, Progress)
+    }
+
+    enum Progress {
+        case output([UInt8])
+        case step(RecipeRunner.StepEvent)
     }
 
     /// What the run knows of each node, by node index.
@@ -99,6 +106,7 @@ public final class Build {
         var ready = FIFO<Int>()
         ready.push(contentsOf: graph.nodes.filter { $0.dependencies.isEmpty && $0.after.isEmpty }.map(\.index))
         let events = CompletionQueue<Event>()
+        observer.buildStarted(plan())
         while true {
             while !stopping || !finishingGroups.isEmpty, let index = ready.pop() {
                 if stopping && !mayFinish(index) { continue }   // left undecided: the run stopped
@@ -125,6 +133,9 @@ public final class Build {
                     startWaiting(in: &queue, events)
                     waitingInGroup[group] = queue
                 }
+            case .progress(let index, let progress):
+                inFlight += 1   // the recipe goes on
+                report(progress, of: graph.nodes[index].name)
             case .host(let hostEvent):
                 if case .waiting = hostEvent { inFlight += 1 }  // the job goes on
                 ready.push(contentsOf: settle(hostEvent))
@@ -148,7 +159,29 @@ public final class Build {
             }
         }
         summary.blocked = states.filter { $0.status == .blocked }.count
+        observer.buildFinished(summary)
         return summary
+    }
+
+    /// Every target of the run with its identity, for `BuildObserver.buildStarted`.
+    private func plan() -> BuildPlan {
+        let targets = graph.nodes.map { node in
+            let nodeName = node.group.flatMap { group in
+                node.name.hasPrefix(group + "@") ? String(node.name.dropFirst(group.count + 1)) : nil
+            }
+            return TargetIdentity(name: node.name, base: node.group ?? node.name, node: nodeName,
+                                  host: node.host ?? "local", hasRecipe: !node.spec.isAggregate)
+        }
+        return BuildPlan(targets: targets, totalWithRecipe: totalWithRecipe, dryRun: options.dryRun, startedAt: .now)
+    }
+
+    /// Hands a recipe's output or step, forwarded from its worker, to the observer.
+    private func report(_ progress: Progress, of target: String) {
+        switch progress {
+        case .output(let chunk): observer.output(target, chunk)
+        case .step(.started(let phase, let at)): observer.phaseStarted(target, phase, at: at)
+        case .step(.ended(let phase, let outcome, let at)): observer.phaseEnded(target, phase, outcome, at: at)
+        }
     }
 
     /// Whether a recipe takes one of the `-j` slots: it runs on the implicit local host,
