@@ -109,8 +109,10 @@ struct Invocation {
         let human = HumanObserver(dryRun: command.dryRun, explain: command.explain,
                                   nameWidth: graph.targetNames.map(\.count).max() ?? 0)
         let jsonObserver = command.json ? JSONObserver() : nil
-        let observer: BuildObserver
-        if command.question { observer = SilentObserver() } else if let jsonObserver { observer = jsonObserver } else { observer = human }
+        var observers: [BuildObserver]
+        if command.question { observers = [SilentObserver()] } else if let jsonObserver { observers = [jsonObserver] } else { observers = [human] }
+        if let trace = command.trace { observers.append(TraceObserver(path: trace)) }
+        let observer: BuildObserver = observers.count == 1 ? observers[0] : TeeObserver(observers)
         let begin = ContinuousClock.now
         let cache = setup.cache
         let build = Build(graph: graph, options: options, store: log, fileSystem: fileSystem, observer: observer,

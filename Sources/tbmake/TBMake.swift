@@ -87,6 +87,9 @@ struct TBMake: ParsableCommand {
     @Flag(help: "Print one JSON object per line on stdout instead of progress.")
     var json = false
 
+    @Option(help: ArgumentHelp("Write the run as a Chrome Trace Event file to FILE (open it in Perfetto or chrome://tracing).", valueName: "FILE"))
+    var trace: String?
+
     @Flag(help: "List the targets with their descriptions.")
     var list = false
 
