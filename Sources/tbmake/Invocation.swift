@@ -112,6 +112,8 @@ struct Invocation {
         var observers: [BuildObserver]
         if command.question { observers = [SilentObserver()] } else if let jsonObserver { observers = [jsonObserver] } else { observers = [human] }
         if let trace = command.trace { observers.append(TraceObserver(path: trace)) }
+        let recorder = options.dryRun ? nil : RunRecorder()
+        if let recorder { observers.append(recorder) }
         let observer: BuildObserver = observers.count == 1 ? observers[0] : TeeObserver(observers)
         let begin = ContinuousClock.now
         let cache = setup.cache
@@ -145,7 +147,23 @@ struct Invocation {
         if let jsonObserver { jsonObserver.summary(summary, dryRun: options.dryRun) } else {
             human.summary(summary, seconds: seconds)
         }
+        if let recorder { writeReport(recorder) }
         return summary.failed > 0 ? 1 : 0
+    }
+
+    /// Keeps the run's record under `.tbmake/runs/` and writes `.tbmake/report.html`;
+    /// a failure to is a warning, not the run's.
+    private func writeReport(_ recorder: RunRecorder) {
+        let history = RunHistory()
+        do {
+            let record = recorder.record(number: history.nextNumber(), asked: command.targets)
+            try history.save(record)
+            try ReportCommand.write(number: record.number, history: history)
+        } catch let stop as Stop {
+            Terminal.err("tbmake: warning: \(printable(stop.message))\n")
+        } catch {
+            Terminal.err("tbmake: warning: cannot keep the run's record: \(printable("\(error)"))\n")
+        }
     }
 
     /// The artifact cache (see `CacheSettings.root`). Opening it writes nothing;

@@ -54,7 +54,8 @@ final class ObserverEventsTests: XCTestCase {
         XCTAssertEqual(log.plan?.targets, [
             TargetIdentity(name: "load@fit01", base: "load", node: "fit01", host: "fit01", hasRecipe: true),
             TargetIdentity(name: "load@fit02", base: "load", node: "fit02", host: "fit02", hasRecipe: true),
-            TargetIdentity(name: "load", base: "load", node: nil, host: "local", hasRecipe: false),
+            TargetIdentity(name: "load", base: "load", node: nil, host: "local", hasRecipe: false,
+                           dependencies: ["load@fit01", "load@fit02"]),
         ])
         XCTAssertEqual(log.plan?.totalWithRecipe, 2)
         // Identify jobs of the two hosts race; each target's own reports come in order.

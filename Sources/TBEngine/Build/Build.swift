@@ -170,7 +170,8 @@ public final class Build {
                 node.name.hasPrefix(group + "@") ? String(node.name.dropFirst(group.count + 1)) : nil
             }
             return TargetIdentity(name: node.name, base: node.group ?? node.name, node: nodeName,
-                                  host: node.host ?? "local", hasRecipe: !node.spec.isAggregate)
+                                  host: node.host ?? "local", hasRecipe: !node.spec.isAggregate,
+                                  dependencies: (node.dependencies + node.after).map { graph.nodes[$0].name })
         }
         return BuildPlan(targets: targets, totalWithRecipe: totalWithRecipe, dryRun: options.dryRun, startedAt: .now)
     }

@@ -11,8 +11,11 @@ public struct TargetIdentity: Sendable, Equatable {
     public var host: String
     /// Whether it has a recipe (an aggregate has none).
     public var hasRecipe: Bool
+    /// The targets it waits for: its dependencies, then the step before it in a sequence.
+    public var dependencies: [String] = []
 
-    public init(name: String, base: String, node: String?, host: String, hasRecipe: Bool) {
+    public init(name: String, base: String, node: String?, host: String, hasRecipe: Bool, dependencies: [String] = []) {
+        self.dependencies = dependencies
         self.name = name
         self.base = base
         self.node = node
