@@ -23,6 +23,9 @@ struct TBMake: ParsableCommand {
           tbmake prod-install version=1.1  override a variable for this run
           tbmake --json all                one JSON event per line, for scripts
 
+        Every real run writes .tbmake/report.html (the run as a self-contained page);
+        `tbmake report [RUN]` writes it again from the records of the last runs.
+
         `tbmake cache stats|verify|gc` (cache as the first argument) inspects, checks
         and trims the artifact cache: see tbmake cache --help. To build a target named
         cache, write `tbmake -- cache`.

@@ -33,7 +33,7 @@ enum RunReport {
         for (name, count, status) in [("ran", s.ran, "ok"), ("restored", s.restored, "restored"),
                                       ("up to date", s.skipped, "up-to-date"), ("failed", s.failed, "failed"),
                                       ("not run", s.blocked, "not-run")] {
-            text += "<li class=\"s-\(status)\" data-count=\"\(escape(name))\">\(count) \(escape(name))</li>"
+            text += "<li class=\"s-\(count > 0 ? status : "none")\" data-count=\"\(escape(name))\">\(count) \(escape(name))</li>"
         }
         return text + "</ul></section>\n"
     }
@@ -177,7 +177,7 @@ enum RunReport {
         table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
         .counts{list-style:none;padding:0;display:flex;gap:.5em}.counts li{padding:2px 8px;border-radius:3px}
         .s-ok{background:#c8e6c9}.s-failed{background:#ef9a9a;color:#600;font-weight:bold}.s-restored{background:#bbdefb}
-        .s-up-to-date{background:#eee}.s-not-run{background:#fff3c4}
+        .s-up-to-date,.s-none{background:#eee}.s-not-run{background:#fff3c4}
         #timeline{border:1px solid #ccc;padding:4px}.track{display:flex;align-items:center;height:22px}
         .label{width:10em;flex:none;font-family:monospace;overflow:hidden}.lane{position:relative;flex:1;height:18px}
         .bar{position:absolute;top:0;height:18px;overflow:hidden;white-space:nowrap;font-size:11px;border:1px solid #888;box-sizing:border-box}
