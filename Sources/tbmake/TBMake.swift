@@ -87,7 +87,7 @@ struct TBMake: ParsableCommand {
     @Flag(help: "Print the reason each target runs.")
     var explain = false
 
-    @Flag(help: "Print one JSON object per line on stdout instead of progress.")
+    @Flag(help: "Print one JSON object per line on stdout instead of progress (see docs/events.md).")
     var json = false
 
     @Option(help: ArgumentHelp("Write the run as a Chrome Trace Event file to FILE (open it in Perfetto or chrome://tracing).", valueName: "FILE"))
