@@ -106,7 +106,7 @@ struct Invocation {
                               digests: digests)
         let pipelineLock = options.dryRun ? nil : try setup.pipelineLock.map(acquirePipelineLock)
         defer { withExtendedLifetime(pipelineLock) {} }
-        let human = HumanObserver(dryRun: command.dryRun, explain: command.explain,
+        let human = HumanObserver(dryRun: command.dryRun, explain: command.explain, verbose: command.verbose,
                                   nameWidth: graph.targetNames.map(\.count).max() ?? 0)
         let jsonObserver = command.json ? JSONObserver() : nil
         var observers: [BuildObserver]

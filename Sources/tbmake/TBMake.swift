@@ -84,6 +84,9 @@ struct TBMake: ParsableCommand {
     @Option(help: ArgumentHelp("Read the testbed's nodes from FILE (JSON), over the Targetfile's 'inventory'.", valueName: "FILE"))
     var inventory: String?
 
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Show every line of recipe output as it comes, prefixed by its target (load-image@fit03 | ...).")
+    var verbose = false
+
     @Flag(help: "Print the reason each target runs.")
     var explain = false
 

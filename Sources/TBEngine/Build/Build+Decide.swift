@@ -114,7 +114,11 @@ extension Build {
     /// The node runs: in a real run, its recipe is expanded again with temporary output
     /// names, which are renamed into place once it succeeded.
     func run(_ index: Int, _ prepared: PreparedRun, _ decision: Decision) throws -> PreparedRun? {
-        if options.dryRun { return settleDry(index, decision) }
+        if options.dryRun {
+            let settled = settleDry(index, decision)
+            observer.commands(graph.nodes[index].name, prepared.recipe.steps.map(\.description))
+            return settled
+        }
         let node = graph.nodes[index]
         observer.decided(node.name, decision)
         var ready = prepared

@@ -14,6 +14,10 @@ public protocol BuildObserver: AnyObject {
     func buildStarted(_ plan: BuildPlan)
     /// Every target of the closure is decided once (also in dry runs).
     func decided(_ target: String, _ decision: Decision)
+    /// Dry runs: the recipe steps a target that would run would run, expanded (`run`
+    /// steps as their command line). Not called when a dependency would run first, as
+    /// the recipe may read what that dependency writes.
+    func commands(_ target: String, _ steps: [String])
     /// A recipe starts; `started` counts the recipes started so far, `total` the targets
     /// of the closure that have a recipe.
     func started(_ target: String, started: Int, total: Int)
@@ -41,6 +45,7 @@ extension BuildObserver {
     public func phaseStarted(_ target: String, _ phase: RunPhase, at: ContinuousClock.Instant) {}
     public func phaseEnded(_ target: String, _ phase: RunPhase, _ outcome: PhaseOutcome, at: ContinuousClock.Instant) {}
     public func output(_ target: String, _ chunk: [UInt8]) {}
+    public func commands(_ target: String, _ steps: [String]) {}
     public func buildFinished(_ summary: BuildSummary) {}
 }
 

@@ -17,6 +17,7 @@ public final class TeeObserver: BuildObserver {
         observers.forEach { $0.phaseEnded(target, phase, outcome, at: at) }
     }
     public func output(_ target: String, _ chunk: [UInt8]) { observers.forEach { $0.output(target, chunk) } }
+    public func commands(_ target: String, _ steps: [String]) { observers.forEach { $0.commands(target, steps) } }
     public func finished(_ target: String, _ result: TargetResult) { observers.forEach { $0.finished(target, result) } }
     public func warning(_ message: String) { observers.forEach { $0.warning(message) } }
     public func waiting(_ target: String, _ message: String) { observers.forEach { $0.waiting(target, message) } }
