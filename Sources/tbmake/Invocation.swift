@@ -24,6 +24,7 @@ struct Invocation {
         }
         let projectDirectory = Invocation.currentDirectory()
         let readOnly = command.dryRun || command.question || command.graph || command.validateOnly
+            || (command.tool != nil && command.tool != "forget")
         // The log is read, and the outputs it knows are stat'ed, on another core while
         // this one parses the Targetfile and builds the graph, which needs no log.
         if command.list {
@@ -65,6 +66,10 @@ struct Invocation {
         if command.graph {
             Terminal.out(GraphWriter.dot(graph))
             return 0
+        }
+        if let tool = command.tool {
+            let (loadedLog, _) = try loading.wait()
+            return try runTool(tool, graph, log: readOnly ? loadedLog : try loading.writable(loadedLog))
         }
         // Checked before anything is written: a usage error leaves the project as it was.
         let setup = RunSetup(hostSpecs: hostSpecs, sshConfig: sshConfig, cache: try openCache(),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TBTargetfile
 
 /// The command line: make's flags, targets and `NAME=value` arguments.
 struct TBMake: ParsableCommand {
@@ -37,8 +38,21 @@ struct TBMake: ParsableCommand {
         version: version
     )
 
-    @Argument(help: ArgumentHelp("Targets to bring up to date, and NAME=value variables.", valueName: "target|NAME=value"))
+    @Argument(help: ArgumentHelp("Targets to bring up to date, and NAME=value variables.", valueName: "target|NAME=value"),
+              completion: .custom(TBMake.targetNames))
     var arguments: [String] = []
+
+    /// Shell completion: the targets of the Targetfile (`-f FILE`, `-C DIR` as given).
+    static func targetNames(_ words: [String]) -> [String] {
+        func value(_ options: [String]) -> String? {
+            guard let i = words.lastIndex(where: options.contains), i + 1 < words.count else { return nil }
+            return words[i + 1]
+        }
+        var file = value(["-f", "--file"]) ?? "Targetfile"
+        if let directory = value(["-C", "--directory"]), !file.hasPrefix("/") { file = directory + "/" + file }
+        guard let targetfile = try? Targetfile.load(path: file, readFile: { Invocation.readFile($0) }) else { return [] }
+        return targetfile.targets.map(\.name)
+    }
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Read FILE as the Targetfile.", valueName: "FILE"))
     var file: String = "Targetfile"
@@ -96,6 +110,10 @@ struct TBMake: ParsableCommand {
     @Option(help: ArgumentHelp("Write the run as a Chrome Trace Event file to FILE (open it in Perfetto or chrome://tracing).", valueName: "FILE"))
     var trace: String?
 
+    @Option(name: .customShort("t"), help: ArgumentHelp("Run a tool instead of building: clean (remove the outputs and state files of the asked targets and their dependencies), forget TARGET... (drop their traces: they run next time), query TARGET (host, dependencies, inputs, outputs, last run, last key).", valueName: "TOOL"),
+            completion: .list(Invocation.tools))
+    var tool: String?
+
     @Flag(help: "List the targets with their descriptions.")
     var list = false
 
@@ -108,6 +126,10 @@ struct TBMake: ParsableCommand {
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("-j needs a positive number, got \(jobs)") }
         if dryRun && question { throw ValidationError("-n and -q cannot be used together") }
+        if let tool, !Invocation.tools.contains(tool) {
+            throw ValidationError("-t \(tool): no such tool (tools: \(Invocation.tools.joined(separator: ", ")))")
+        }
+        if tool != nil && (dryRun || question) { throw ValidationError("-t cannot be used with -n or -q") }
     }
 
     /// The targets among `arguments`.
