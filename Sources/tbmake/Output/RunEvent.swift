@@ -24,20 +24,7 @@ struct RunEvent: Encodable {
     var target: Target?
     var fields: [(String, Value)] = []
 
-    enum Value: Encodable {
-        case text(String)
-        case number(Int64)
-        case flag(Bool)
-
-        func encode(to encoder: Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .text(let text): try container.encode(text)
-            case .number(let number): try container.encode(number)
-            case .flag(let flag): try container.encode(flag)
-            }
-        }
-    }
+    typealias Value = JSONScalar
 
     private struct Key: CodingKey {
         var stringValue: String

@@ -1,19 +1,7 @@
 /// One event of a Chrome Trace Event file (`--trace`), as Perfetto and chrome://tracing
 /// read it: a complete slice (`ph: "X"`, `ts` and `dur` in µs) or metadata (`ph: "M"`).
 struct TraceEvent: Encodable {
-    /// A value of `args`: text or a number.
-    enum Arg: Encodable, Equatable {
-        case text(String)
-        case number(Int64)
-
-        func encode(to encoder: Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .text(let text): try container.encode(text)
-            case .number(let number): try container.encode(number)
-            }
-        }
-    }
+    typealias Arg = JSONScalar
 
     var name: String
     var ph: String
