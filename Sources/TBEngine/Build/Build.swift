@@ -119,7 +119,11 @@ public final class Build {
                 }
             }
             if inFlight == 0 { break }
-            let event = events.pop()
+            // While jobs run and nothing happens, observers hear the time pass.
+            guard let event = events.pop(waitingAtMost: 0.25) else {
+                observer.tick()
+                continue
+            }
             inFlight -= 1
             switch event {
             case .recipe(let completion):

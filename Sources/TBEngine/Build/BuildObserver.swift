@@ -36,6 +36,9 @@ public protocol BuildObserver: AnyObject {
     /// Something went wrong that the run survives (a corrupt cache object, a cache that
     /// cannot be written): one line.
     func warning(_ message: String)
+    /// Called about every 250 ms while jobs run and nothing else is reported: a live
+    /// view redraws its elapsed times.
+    func tick()
     /// Every target has heard its fate; nothing more is reported for this run.
     func buildFinished(_ summary: BuildSummary)
 }
@@ -47,6 +50,7 @@ extension BuildObserver {
     public func output(_ target: String, _ chunk: [UInt8]) {}
     public func commands(_ target: String, _ steps: [String]) {}
     public func buildFinished(_ summary: BuildSummary) {}
+    public func tick() {}
 }
 
 /// How a recipe ended.

@@ -22,4 +22,5 @@ public final class TeeObserver: BuildObserver {
     public func warning(_ message: String) { observers.forEach { $0.warning(message) } }
     public func waiting(_ target: String, _ message: String) { observers.forEach { $0.waiting(target, message) } }
     public func buildFinished(_ summary: BuildSummary) { observers.forEach { $0.buildFinished(summary) } }
+    public func tick() { observers.forEach { $0.tick() } }
 }

@@ -21,7 +21,25 @@ final class HumanObserver: BuildObserver {
     let colourErr: Bool
     /// Width of the name column in dry-run listings.
     let nameWidth: Int
-    private var statusShown = false
+    /// Lines of the status block now on the screen (the cursor is at the end of the last).
+    private var drawnLines = 0
+    private var lastDraw: ContinuousClock.Instant?
+    private var lastTarget = ""
+    /// Instances of `foreach` targets under way (waiting, connecting, running), by name.
+    private var activities: [String: Activity] = [:]
+    /// Instances that failed, in order, with why: the live view keeps them in sight.
+    private var failedInstances: [(node: String, base: String, reason: String)] = []
+    /// Counts of settled instances by status, per fan-out.
+    private var settledCounts: [String: [String: Int]] = [:]
+
+    /// What one instance is doing, for the live view.
+    private struct Activity {
+        var node: String
+        var base: String
+        var phase: String
+        var progress: String?
+        var since: ContinuousClock.Instant
+    }
     private var identities: [String: TargetIdentity] = [:]
     private var begin = ContinuousClock.now
     private var total = 0
@@ -64,6 +82,8 @@ final class HumanObserver: BuildObserver {
                 || decision.reason == .runStopped ? "not run" : "skipped"
             instances.append(Row(base: base, node: node, status: status,
                                  reason: status == "not run" ? "\(decision.reason)" : nil))
+            activities[target] = nil
+            settledCounts[base, default: [:]][status, default: 0] += 1
         }
         if dryRun {
             let action = decision.action == .run ? "run " : decision.action == .restore ? "restore" : "skip"
@@ -98,8 +118,41 @@ final class HumanObserver: BuildObserver {
         Terminal.err("tbmake: warning: \(printable(message))\n")
     }
 
+    func phaseStarted(_ target: String, _ phase: RunPhase, at: ContinuousClock.Instant) {
+        guard smartTerminal, !dryRun, let (base, node) = instance(target) else { return }
+        let text: String
+        switch phase {
+        case .waitingForHost: text = "waiting for host"
+        case .connecting: text = "connecting"
+        case .step(let number, let count, let kind, _): text = "step \(number)/\(count)" + (kind == "run" ? "" : " \(kind)")
+        case .restoring: text = "restoring"
+        case .storing: text = "storing"
+        }
+        var activity = activities[target] ?? Activity(node: node, base: base, phase: text, since: at)
+        activity.phase = text
+        activities[target] = activity
+        redrawStatus(lastTarget.isEmpty ? target : lastTarget, force: false)
+    }
+
+    func phaseEnded(_ target: String, _ phase: RunPhase, _ outcome: PhaseOutcome, at: ContinuousClock.Instant) {
+        switch phase {
+        case .waitingForHost, .connecting: activities[target]?.phase = "queued"   // for a slot of its fan-out
+        default: break
+        }
+    }
+
+    /// Time passes: the live view's elapsed times move on.
+    func tick() {
+        if !activities.isEmpty { redrawStatus(lastTarget, force: false) }
+    }
+
     func started(_ target: String, started: Int, total: Int) {
         running.insert(target)
+        if smartTerminal, let (base, node) = instance(target) {
+            var activity = activities[target] ?? Activity(node: node, base: base, phase: "running", since: .now)
+            activity.phase = "running"
+            activities[target] = activity
+        }
         self.total = total
         if smartTerminal {
             redrawStatus(target)
@@ -109,6 +162,10 @@ final class HumanObserver: BuildObserver {
     }
 
     func output(_ target: String, _ chunk: [UInt8]) {
+        if activities[target] != nil, let figure = HumanObserver.lastProgress(in: chunk) {
+            activities[target]?.progress = figure
+            if !verbose { redrawStatus(lastTarget, force: false) }
+        }
         guard verbose else { return }
         var pending = partial[target, default: []] + chunk
         var text = ""
@@ -130,7 +187,13 @@ final class HumanObserver: BuildObserver {
         }
         running.remove(target)
         finishedCount += 1
+        activities[target] = nil
         if let (base, node) = instance(target) {
+            settledCounts[base, default: [:]][result.status.rawValue, default: 0] += 1
+            if result.status == .failed {
+                failedInstances.append((node, base, result.failedStep.map { "step \($0.number): " } ?? ""
+                                        + (result.failure ?? "")))
+            }
             instances.append(Row(base: base, node: node, status: result.status.rawValue, durationMs: result.durationMs,
                                  reason: result.failure.map { failure in
                                      result.failedStep.map { "step \($0.number): \(failure)" } ?? failure
@@ -182,15 +245,66 @@ final class HumanObserver: BuildObserver {
         return "[\(finishedCount)/\(total), \(running.count) running, \(tenths / 10).\(tenths % 10)s] \(target)"
     }
 
-    /// On a terminal: the status line, rewritten in place, cut to the terminal's width.
-    private func redrawStatus(_ target: String) {
+    /// On a terminal: the status line, rewritten in place — and while instances of a
+    /// fan-out are under way, under it the live view: counts per status of each fan-out,
+    /// then one line per instance (node, phase, the last progress figure its output
+    /// printed, elapsed), the failed first, then the slowest, as many as the terminal's
+    /// height allows. Every line is cut to the terminal's width, read at each redraw.
+    /// Redraws prompted by output or phases come at most every 100 ms.
+    private func redrawStatus(_ target: String, force: Bool = true) {
         guard smartTerminal, !dryRun else { return }
-        let line = statusLine(target)
+        lastTarget = target
+        let now = ContinuousClock.now
+        if !force, let last = lastDraw, now - last < .milliseconds(100) { return }
+        lastDraw = now
         let width = Terminal.columns()
-        let shown = line.count > width ? String(line.prefix(width - 1)) : line
-        Terminal.out("\r\u{1b}[K" + shown)
-        statusShown = true
+        var lines = [statusLine(target)] + liveView(now: now, room: max(0, min(12, Terminal.rows() - 3)))
+        lines = lines.map { $0.count >= width ? String($0.prefix(width - 1)) : $0 }
+        Terminal.out(eraseSequence() + lines.joined(separator: "\n"))
+        drawnLines = lines.count
     }
+
+    /// The live view's lines under the status line; none when no fan-out is under way.
+    private func liveView(now: ContinuousClock.Instant, room: Int) -> [String] {
+        guard !activities.isEmpty, room > 0 else { return [] }
+        var lines: [String] = []
+        let bases = Set(activities.values.map(\.base)).sorted()
+        for base in bases {
+            var counts = settledCounts[base, default: [:]]
+            let active = activities.values.filter { $0.base == base }
+            counts["running"] = active.filter { !["waiting for host", "connecting", "queued"].contains($0.phase) }.count
+            counts["waiting"] = active.count - counts["running"]!
+            let shown = counts.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+            lines.append("  \(base): " + shown.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        }
+        let width = max(activities.values.map(\.node.count).max() ?? 0, failedInstances.map(\.node.count).max() ?? 0)
+        var rows = failedInstances.suffix(max(0, (room - lines.count) / 3)).map { failed in
+            "  \(failed.node.padding(width))  \(Terminal.red("failed", colourOut))  \(printable(failed.reason))"
+        }
+        let slowest = activities.values.sorted { ($0.since, $0.node) < ($1.since, $1.node) }
+        for activity in slowest {
+            let elapsed = now - activity.since
+            let tenths = elapsed.components.seconds * 10 + elapsed.components.attoseconds / 100_000_000_000_000_000
+            rows.append("  \(activity.node.padding(width))  \(activity.phase.padding(12))  "
+                        + "\((activity.progress ?? "").padding(7))  \(tenths / 10).\(tenths % 10)s")
+        }
+        return lines + rows.prefix(max(0, room - lines.count))
+    }
+
+    /// Moves to the start of the status block and erases it.
+    private func eraseSequence() -> String {
+        "\r\u{1b}[K" + String(repeating: "\u{1b}[1A\u{1b}[K", count: max(0, drawnLines - 1))
+    }
+
+    /// The last progress figure in `chunk`: `43%` or `12/50`.
+    static func lastProgress(in chunk: [UInt8]) -> String? {
+        let text = String(decoding: chunk, as: UTF8.self)
+        guard let match = progressPattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).last,
+              let range = Range(match.range, in: text) else { return nil }
+        return String(text[range])
+    }
+
+    private static let progressPattern = try! NSRegularExpression(pattern: #"[0-9]{1,3}(\.[0-9]+)?%|[0-9]+/[0-9]+"#)
 
     /// The base target and node of an instance of a `foreach` target.
     private func instance(_ target: String) -> (String, String)? {
@@ -221,9 +335,9 @@ final class HumanObserver: BuildObserver {
     }
 
     private func clearStatus() {
-        if statusShown {
-            Terminal.out("\r\u{1b}[K")
-            statusShown = false
+        if drawnLines > 0 {
+            Terminal.out(eraseSequence())
+            drawnLines = 0
         }
     }
 }

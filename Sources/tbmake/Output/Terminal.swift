@@ -41,6 +41,12 @@ enum Terminal {
     /// `text` in red when `on`.
     static func red(_ text: String, _ on: Bool) -> String { on ? "\u{1b}[31m\(text)\u{1b}[0m" : text }
 
+    static func rows() -> Int {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_row > 0 { return Int(size.ws_row) }
+        return 24
+    }
+
     static func columns() -> Int {
         var size = winsize()
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 { return Int(size.ws_col) }
