@@ -240,8 +240,7 @@ final class HumanObserver: BuildObserver {
 
     /// `[3/12, 4 running, 2.1s] load@fit03`.
     private func statusLine(_ target: String) -> String {
-        let elapsed = ContinuousClock.now - begin
-        let tenths = (elapsed.components.seconds * 10) + elapsed.components.attoseconds / 100_000_000_000_000_000
+        let tenths = (ContinuousClock.now - begin).whole(perSecond: 10)
         return "[\(finishedCount)/\(total), \(running.count) running, \(tenths / 10).\(tenths % 10)s] \(target)"
     }
 
@@ -283,8 +282,7 @@ final class HumanObserver: BuildObserver {
         }
         let slowest = activities.values.sorted { ($0.since, $0.node) < ($1.since, $1.node) }
         for activity in slowest {
-            let elapsed = now - activity.since
-            let tenths = elapsed.components.seconds * 10 + elapsed.components.attoseconds / 100_000_000_000_000_000
+            let tenths = (now - activity.since).whole(perSecond: 10)
             rows.append("  \(activity.node.padding(width))  \(activity.phase.padding(12))  "
                         + "\((activity.progress ?? "").padding(7))  \(tenths / 10).\(tenths % 10)s")
         }

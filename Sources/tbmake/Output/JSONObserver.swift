@@ -66,9 +66,7 @@ final class JSONObserver: BuildObserver {
     }
 
     private func emit(_ event: String, about target: RunEvent.Target? = nil, fields: [(String, RunEvent.Value)]) {
-        let elapsed = ContinuousClock.now - origin
-        let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-        let line = RunEvent(event: event, time: RunEvent.now(), elapsedMs: ms, target: target, fields: fields)
+        let line = RunEvent(event: event, time: RunEvent.now(), elapsedMs: (ContinuousClock.now - origin).whole(perSecond: 1000), target: target, fields: fields)
         guard let text = try? line.line(using: encoder) else { return }
         Terminal.out(text)
     }

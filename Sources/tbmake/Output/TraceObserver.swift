@@ -108,8 +108,7 @@ final class TraceObserver: BuildObserver {
     private func track(of target: String) -> String { identities[target]?.track ?? "local" }
 
     private func micros(_ instant: ContinuousClock.Instant) -> Int64 {
-        let elapsed = instant - origin
-        return elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        (instant - origin).whole(perSecond: 1_000_000)
     }
 
     /// The first lane of `track` free at `time`, and its tid.

@@ -101,7 +101,6 @@ final class RunRecorder: BuildObserver {
     }
 
     private func millis(_ instant: ContinuousClock.Instant) -> Int64 {
-        let elapsed = instant - origin
-        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        (instant - origin).whole(perSecond: 1000)
     }
 }
