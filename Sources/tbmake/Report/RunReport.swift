@@ -47,9 +47,10 @@ enum RunReport {
             let width = max(Double(end - start) * 100 / Double(total), 0.3)
             return "<div class=\"bar \(cls)\" style=\"left:\(percent(left));width:\(percent(width))\" title=\"\(escape(title))\">\(escape(label))</div>"
         }
-        for track in naturalSorted(Set(spans.map(\.track))) {
+        let byTrack = Dictionary(grouping: spans, by: \.track)
+        for track in naturalSorted(Set(byTrack.keys)) {
             text += "<div class=\"track\" data-track=\"\(escape(track))\"><span class=\"label\">\(escape(track))</span><div class=\"lane\">"
-            for target in spans where target.track == track {
+            for target in byTrack[track] ?? [] {
                 for phase in target.phases where target.startMs == nil || phase.startMs < target.startMs! {
                     text += bar(phase.startMs, phase.endMs, "phase s-\(cls(phase.status))", "", "\(target.name): \(phase.name)")
                 }
@@ -64,16 +65,19 @@ enum RunReport {
     }
 
     private static func matrix(_ run: RunRecord) -> String {
-        let tracks = naturalSorted(Set(run.targets.filter { $0.node != nil }.map(\.track)))
+        let instances = run.targets.filter { $0.node != nil }
+        let tracks = naturalSorted(Set(instances.map(\.track)))
         guard !tracks.isEmpty else { return "" }
-        let bases = run.targets.filter { $0.node != nil }.map(\.base).uniqued()
+        let bases = instances.map(\.base).uniqued()
+        var cells: [String: [String: RunRecord.Target]] = [:]
+        for target in instances where cells[target.track]?[target.base] == nil { cells[target.track, default: [:]][target.base] = target }
         var text = "<section><h2>Nodes × targets</h2>\n<table id=\"matrix\"><tr><th>node</th>"
         for base in bases { text += "<th>\(escape(base))</th>" }
         text += "</tr>\n"
         for track in tracks {
             text += "<tr data-node=\"\(escape(track))\"><th>\(escape(track))</th>"
             for base in bases {
-                if let target = run.targets.first(where: { $0.base == base && $0.track == track }) {
+                if let target = cells[track]?[base] {
                     text += "<td class=\"s-\(cls(target.status))\" data-status=\"\(escape(target.status))\" title=\"\(escape(target.error ?? target.reason))\">\(escape(target.status))</td>"
                 } else {
                     text += "<td></td>"
@@ -128,10 +132,11 @@ enum RunReport {
         }
         text += "</tr>\n"
         let names = history.last.map { $0.targets.filter { $0.decision != "skip" || $0.status == "not run" }.map(\.name) } ?? []
+        let byName = history.map { run in Dictionary(run.targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }) }
         for name in names {
             text += "<tr data-target=\"\(escape(name))\"><th>\(escape(name))</th>"
-            for run in history {
-                if let target = run.targets.first(where: { $0.name == name }) {
+            for targets in byName {
+                if let target = targets[name] {
                     let time = target.durationMs.map { " " + seconds($0) } ?? ""
                     text += "<td class=\"s-\(cls(target.status))\">\(escape(target.status))\(time)</td>"
                 } else {
