@@ -152,7 +152,8 @@ struct Invocation {
         if let jsonObserver { jsonObserver.summary(summary, dryRun: options.dryRun) } else {
             human.summary(summary, seconds: seconds)
         }
-        if let recorder { writeReport(recorder) }
+        // A run with nothing to do keeps the last report: a no-op stays as cheap as it was.
+        if let recorder, summary.ran + summary.restored + summary.failed + summary.blocked > 0 { writeReport(recorder) }
         return summary.failed > 0 ? 1 : 0
     }
 

@@ -24,7 +24,8 @@ struct TBMake: ParsableCommand {
           tbmake prod-install version=1.1  override a variable for this run
           tbmake --json all                one JSON event per line, for scripts
 
-        Every real run writes .tbmake/report.html (the run as a self-contained page);
+        Every real run that does something writes .tbmake/report.html (the run as a
+        self-contained page);
         `tbmake report [RUN]` writes it again from the records of the last runs.
 
         `tbmake cache stats|verify|gc` (cache as the first argument) inspects, checks

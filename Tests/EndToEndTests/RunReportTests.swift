@@ -101,13 +101,15 @@ final class RunReportTests: XCTestCase {
         XCTAssertEqual(missing.stderr, "tbmake: no record of run 7 in .tbmake/runs (kept: 1-2)\n")
     }
 
-    func testOnlyTheLastTwentyRunsAreKeptAndDryRunsKeepNone() throws {
-        let project = try Project(targetfile: "a:\n    run true\n")
+    func testOnlyTheLastTwentyRunsAreKeptAndDryRunsAndNoOpsKeepNone() throws {
+        let project = try Project(targetfile: "a:\n    always\n    run true\nb:\n    run true\n")
         for _ in 1...22 { XCTAssertEqual(try project.tbmake("a").status, 0) }
         XCTAssertEqual(try project.tbmake("-n", "a").status, 0)
+        XCTAssertEqual(try project.tbmake("b").status, 0)
+        XCTAssertEqual(try project.tbmake("b").stdout, "tbmake: nothing to do, everything is up to date\n")
         let kept = try FileManager.default.contentsOfDirectory(atPath: project.path + "/.tbmake/runs")
             .compactMap { Int($0.dropLast(5)) }.sorted()
-        XCTAssertEqual(kept, Array(3...22))
-        XCTAssertTrue(try project.read(".tbmake/report.html").contains("<title>tbmake run 22</title>"))
+        XCTAssertEqual(kept, Array(4...23), "b's first run is run 23; its second, with nothing to do, is not kept")
+        XCTAssertTrue(try project.read(".tbmake/report.html").contains("<title>tbmake run 23</title>"))
     }
 }
