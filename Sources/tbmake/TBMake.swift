@@ -28,6 +28,9 @@ struct TBMake: ParsableCommand {
         self-contained page);
         `tbmake report [RUN]` writes it again from the records of the last runs.
 
+        Shell completion of options and target names:
+        tbmake --generate-completion-script bash|zsh (see README).
+
         `tbmake cache stats|verify|gc` (cache as the first argument) inspects, checks
         and trims the artifact cache: see tbmake cache --help. To build a target named
         cache, write `tbmake -- cache`.
