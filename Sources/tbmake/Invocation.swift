@@ -24,6 +24,7 @@ struct Invocation {
         }
         let projectDirectory = Invocation.currentDirectory()
         let readOnly = command.dryRun || command.question || command.graph || command.validateOnly
+            || (command.tool != nil && command.tool != "forget")
         // The log is read, and the outputs it knows are stat'ed, on another core while
         // this one parses the Targetfile and builds the graph, which needs no log.
         if command.list {
@@ -69,6 +70,10 @@ struct Invocation {
         if command.graph {
             Terminal.out(GraphWriter.dot(graph))
             return 0
+        }
+        if let tool = command.tool {
+            let (loadedLog, _) = try loading.wait()
+            return try runTool(tool, graph, log: readOnly ? loadedLog : try loading.writable(loadedLog))
         }
         // Checked before anything is written: a usage error leaves the project as it was.
         let setup = RunSetup(hostSpecs: hostSpecs, routes: routes, cache: try openCache(),
@@ -126,11 +131,15 @@ struct Invocation {
             guarded[name ?? ""] = executor
             return executor
         }
-        let human = HumanObserver(dryRun: command.dryRun, explain: command.explain,
+        let human = HumanObserver(dryRun: command.dryRun, explain: command.explain, verbose: command.verbose,
                                   nameWidth: graph.targetNames.map(\.count).max() ?? 0)
         let jsonObserver = command.json ? JSONObserver() : nil
-        let observer: BuildObserver
-        if command.question { observer = SilentObserver() } else if let jsonObserver { observer = jsonObserver } else { observer = human }
+        var observers: [BuildObserver]
+        if command.question { observers = [SilentObserver()] } else if let jsonObserver { observers = [jsonObserver] } else { observers = [human] }
+        if let trace = command.trace { observers.append(TraceObserver(path: trace)) }
+        let recorder = options.dryRun ? nil : RunRecorder()
+        if let recorder { observers.append(recorder) }
+        let observer: BuildObserver = observers.count == 1 ? observers[0] : TeeObserver(observers)
         let begin = ContinuousClock.now
         let cache = setup.cache
         cache.onWarning { observer.warning($0) }
@@ -174,10 +183,27 @@ struct Invocation {
         if let jsonObserver { jsonObserver.summary(summary, dryRun: options.dryRun) } else {
             human.summary(summary, seconds: seconds)
         }
+        // A run with nothing to do keeps the last report: a no-op stays as cheap as it was.
+        if let recorder, summary.ran + summary.restored + summary.failed + summary.blocked > 0 { writeReport(recorder) }
         if let davLock, let reason = davLock.lostReason {
             throw Stop(message: "lost the lock \(RemoteURL.masked(davLock.url)) (\(reason)): no recipe step started after that; the run failed", exitStatus: 1)
         }
         return summary.failed > 0 ? 1 : 0
+    }
+
+    /// Keeps the run's record under `.tbmake/runs/` and writes `.tbmake/report.html`;
+    /// a failure to is a warning, not the run's.
+    private func writeReport(_ recorder: RunRecorder) {
+        let history = RunHistory()
+        do {
+            let record = recorder.record(number: history.nextNumber(), asked: command.targets)
+            try history.save(record)
+            try ReportCommand.write(number: record.number, history: history)
+        } catch let stop as Stop {
+            Terminal.err("tbmake: warning: \(printable(stop.message))\n")
+        } catch {
+            Terminal.err("tbmake: warning: cannot keep the run's record: \(printable("\(error)"))\n")
+        }
     }
 
     /// The artifact cache (see `CacheSettings.root`). Opening it writes nothing;

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TBTargetfile
 
 /// The command line: make's flags, targets and `NAME=value` arguments.
 struct TBMake: ParsableCommand {
@@ -23,6 +24,13 @@ struct TBMake: ParsableCommand {
           tbmake prod-install version=1.1  override a variable for this run
           tbmake --json all                one JSON event per line, for scripts
 
+        Every real run that does something writes .tbmake/report.html (the run as a
+        self-contained page);
+        `tbmake report [RUN]` writes it again from the records of the last runs.
+
+        Shell completion of options and target names:
+        tbmake --generate-completion-script bash|zsh (see README).
+
         `tbmake cache stats|verify|gc` (cache as the first argument) inspects, checks
         and trims the artifact cache: see tbmake cache --help. To build a target named
         cache, write `tbmake -- cache`.
@@ -34,8 +42,21 @@ struct TBMake: ParsableCommand {
         version: version
     )
 
-    @Argument(help: ArgumentHelp("Targets to bring up to date, and NAME=value variables.", valueName: "target|NAME=value"))
+    @Argument(help: ArgumentHelp("Targets to bring up to date, and NAME=value variables.", valueName: "target|NAME=value"),
+              completion: .custom(TBMake.targetNames))
     var arguments: [String] = []
+
+    /// Shell completion: the targets of the Targetfile (`-f FILE`, `-C DIR` as given).
+    static func targetNames(_ words: [String]) -> [String] {
+        func value(_ options: [String]) -> String? {
+            guard let i = words.lastIndex(where: options.contains), i + 1 < words.count else { return nil }
+            return words[i + 1]
+        }
+        var file = value(["-f", "--file"]) ?? "Targetfile"
+        if let directory = value(["-C", "--directory"]), !file.hasPrefix("/") { file = directory + "/" + file }
+        guard let targetfile = try? Targetfile.load(path: file, readFile: { Invocation.readFile($0) }) else { return [] }
+        return targetfile.targets.map(\.name)
+    }
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Read FILE as the Targetfile.", valueName: "FILE"))
     var file: String = "Targetfile"
@@ -103,11 +124,21 @@ struct TBMake: ParsableCommand {
     @Option(help: ArgumentHelp("Read the testbed's nodes from FILE (JSON), over the Targetfile's 'inventory'.", valueName: "FILE"))
     var inventory: String?
 
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Show every line of recipe output as it comes, prefixed by its target (load-image@fit03 | ...).")
+    var verbose = false
+
     @Flag(help: "Print the reason each target runs.")
     var explain = false
 
-    @Flag(help: "Print one JSON object per line on stdout instead of progress.")
+    @Flag(help: "Print one JSON object per line on stdout instead of progress (see docs/events.md).")
     var json = false
+
+    @Option(help: ArgumentHelp("Write the run as a Chrome Trace Event file to FILE (open it in Perfetto or chrome://tracing).", valueName: "FILE"))
+    var trace: String?
+
+    @Option(name: .customShort("t"), help: ArgumentHelp("Run a tool instead of building: clean (remove the outputs and state files of the asked targets and their dependencies), forget TARGET... (drop their traces: they run next time), query TARGET (host, dependencies, inputs, outputs, last run, last key).", valueName: "TOOL"),
+            completion: .list(Invocation.tools))
+    var tool: String?
 
     @Flag(help: "List the targets with their descriptions.")
     var list = false
@@ -122,6 +153,10 @@ struct TBMake: ParsableCommand {
         if let jobs, jobs < 1 { throw ValidationError("-j needs a positive number, got \(jobs)") }
         if dryRun && question { throw ValidationError("-n and -q cannot be used together") }
         if offline && !dryRun && !question { throw ValidationError("--offline goes with -n or -q: a real run reaches its hosts") }
+        if let tool, !Invocation.tools.contains(tool) {
+            throw ValidationError("-t \(tool): no such tool (tools: \(Invocation.tools.joined(separator: ", ")))")
+        }
+        if tool != nil && (dryRun || question) { throw ValidationError("-t cannot be used with -n or -q") }
     }
 
     /// The targets among `arguments`.

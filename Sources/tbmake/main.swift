@@ -33,10 +33,14 @@ let arguments = splitJoinedShortOptions(Array(CommandLine.arguments.dropFirst())
 // `cache` as the first argument selects the maintenance commands; `tbmake -- cache`
 // builds a target named cache.
 let maintainsCache = arguments.first == "cache"
+// `report` likewise: `tbmake report [RUN]`; `tbmake -- report` builds a target named report.
+let writesReport = arguments.first == "report"
 let root: ParsableCommand.Type = maintainsCache ? CacheCommand.self : TBMake.self
 do {
     if maintainsCache {
         status = try CacheCommand.execute(Array(arguments.dropFirst()))
+    } else if writesReport {
+        status = try ReportCommand.execute(Array(arguments.dropFirst()))
     } else {
         status = try Invocation(command: try TBMake.parse(arguments)).execute()
     }

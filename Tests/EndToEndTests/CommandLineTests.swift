@@ -223,4 +223,64 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(asNobody.status, 2, "\(asNobody)")
         XCTAssertEqual(asNobody.stderr, "tbmake: cannot read closed: Permission denied (use -f FILE or -C DIR)\n")
     }
+
+    // MARK: - -t clean, forget, query; shell completion
+
+    func testToolsCleanForgetAndQuery() throws {
+        let project = try Project(targetfile: counting + "s:\n    state s.state\n    run echo x=1 > $(state)\n")
+        try project.write("input.txt", "in\n")
+        XCTAssertEqual(try project.tbmake("--no-restore", "b", "s").status, 0)
+        XCTAssertEqual(try runs(project), ["a", "b"])
+
+        let query = try project.tbmake("-t", "query", "b")
+        XCTAssertEqual(query.status, 0, "\(query)")
+        let lines = query.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(Array(lines.prefix(6)), ["b:", "  host: local", "  dependencies: a", "  inputs: -", "  outputs: b.out",
+                                                lines.count > 5 ? lines[5] : "?"])
+        XCTAssertNotNil(lines[5].range(of: #"^  last run: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, \d+\.\ds$"#, options: .regularExpression), lines[5])
+        XCTAssertEqual(lines[6], "  last key:")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("    dep:a ") }, query.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("    recipe ") }, query.stdout)
+        XCTAssertEqual(try project.tbmake("-t", "query", "c").stdout,
+                       "c:\n  host: local\n  dependencies: -\n  inputs: -\n  outputs: -\n  last run: never\n")
+
+        // forget: b runs again, a does not.
+        XCTAssertEqual(try project.tbmake("-t", "forget", "b").stdout, "tbmake: forgot b: it runs next time\n")
+        XCTAssertEqual(try project.tbmake("--json", "-n", "--no-restore", "b").decisions(), ["a": "skip: up to date", "b": "run: never ran"])
+        XCTAssertEqual(try project.tbmake("--no-restore", "b").status, 0)
+        XCTAssertEqual(try runs(project), ["a", "b", "b"])
+
+        // clean: the outputs of b and of what it depends on; not c's, not input.txt.
+        XCTAssertEqual(try project.tbmake("-t", "clean", "b").stdout, "tbmake: removed 2 files\n")
+        XCTAssertFalse(project.exists("a.out"))
+        XCTAssertFalse(project.exists("b.out"))
+        XCTAssertTrue(project.exists("input.txt"))
+        XCTAssertTrue(project.exists("s.state"))
+        XCTAssertEqual(try project.tbmake("-t", "clean", "s").stdout, "tbmake: removed 1 file\n")
+        XCTAssertFalse(project.exists("s.state"))
+        XCTAssertEqual(try project.tbmake("--no-restore", "b").status, 0)
+        XCTAssertEqual(try runs(project), ["a", "b", "b", "a", "b"])
+
+        let bogus = try project.tbmake("-t", "bogus")
+        XCTAssertEqual(bogus.status, 2)
+        XCTAssertEqual(bogus.stderr, "tbmake: -t bogus: no such tool (tools: clean, forget, query) (see tbmake --help)\n")
+        XCTAssertEqual(try project.tbmake("-t", "forget").stderr, "tbmake: -t forget needs at least one TARGET\n")
+    }
+
+    func testShellCompletionOffersTheTargetNames() throws {
+        let project = try Project(targetfile: counting)
+        let binary = try TBMakeBinary.path()
+        let bash = try RunningTBMake(binary: binary, arguments: ["--generate-completion-script", "bash"]).wait()
+        XCTAssertEqual(bash.status, 0)
+        XCTAssertTrue(bash.stdout.contains("---completion -- positional@0"), "the script asks tbmake for target names")
+        let zsh = try RunningTBMake(binary: binary, arguments: ["--generate-completion-script", "zsh"]).wait()
+        XCTAssertTrue(zsh.stdout.hasPrefix("#compdef tbmake"), zsh.stdout)
+        // What the scripts run: in the project, and with -C from elsewhere.
+        let here = try RunningTBMake(binary: binary, arguments: ["---completion", "--", "positional@0", "tbmake", ""],
+                                     directory: project.path).wait()
+        XCTAssertEqual(here.stdout, "a\nb\nc\n")
+        let elsewhere = try RunningTBMake(binary: binary, arguments: ["---completion", "--", "positional@0", "tbmake", "-C",
+                                                                      project.path, ""], directory: "/").wait()
+        XCTAssertEqual(elsewhere.stdout, "a\nb\nc\n")
+    }
 }

@@ -103,7 +103,7 @@ final class ExamplesTests: XCTestCase {
             load-image: 1 failed, 3 ok
               fit01  ok
             """), failed.stdout)
-        XCTAssertNotNil(failed.stdout.range(of: #"\n  fit03  failed +[0-9.]+s\n"#, options: .regularExpression), failed.stdout)
+        XCTAssertNotNil(failed.stdout.range(of: #"\n  fit03  failed +[0-9.]+s  step [0-9]+: [^\n]+\n"#, options: .regularExpression), failed.stdout)
         for node in ["fit01", "fit02", "fit04"] {
             XCTAssertEqual(try example.read(".tbmake/hosts/\(node)/disk"), "ubuntu 16.04 image (fake ndz)\n", node)
             XCTAssertTrue(try example.read(".tbmake/logs/load-image@\(node).log").contains("\(node): 100%\n"), node)

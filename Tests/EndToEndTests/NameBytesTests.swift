@@ -96,6 +96,7 @@ final class NameBytesTests: XCTestCase {
         XCTAssertEqual(dry.status, 0, "\(dry)")
         XCTAssertEqual(dry.stdout, #"""
             run     snap  input tree/r\xE9seau.d/in changed
+                $ pack . tree -> s.tar s.manifest
             tbmake: 1 would run, 0 up to date (dry run: nothing was changed)
 
             """#)
@@ -132,7 +133,7 @@ final class NameBytesTests: XCTestCase {
             """)
         let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertEqual(lines.count, 3, run.stdout)
-        XCTAssertEqual(lines.first, "[1/1] restored")
+        XCTAssertEqual(lines.first, "[0/1, 1 running, 0.0s] restored")
         XCTAssertTrue(lines[1].hasPrefix("tbmake: ran 0, up to date 0, failed 1 in "), run.stdout)
         XCTAssertEqual(try project.shell("ls -A restored 2>/dev/null").stdout, "", "nothing extracted")
     }

@@ -24,21 +24,6 @@ extension Testbed {
     }
 }
 
-/// Hands every report to each of its observers, in order.
-public final class TeeObserver: BuildObserver {
-    private let observers: [BuildObserver]
-
-    public init(_ observers: [BuildObserver]) { self.observers = observers }
-
-    public func decided(_ target: String, _ decision: Decision) { observers.forEach { $0.decided(target, decision) } }
-    public func started(_ target: String, started: Int, total: Int) {
-        observers.forEach { $0.started(target, started: started, total: total) }
-    }
-    public func finished(_ target: String, _ result: TargetResult) { observers.forEach { $0.finished(target, result) } }
-    public func warning(_ message: String) { observers.forEach { $0.warning(message) } }
-    public func waiting(_ target: String, _ message: String) { observers.forEach { $0.waiting(target, message) } }
-}
-
 /// The run's reports as one ordered list of lines — `started a`, `finished a ok`,
 /// `decided a skip: up to date` — so that a test can assert how starts and ends
 /// interleave (all reports come on the scheduler's thread, in the order they happen).

@@ -44,6 +44,7 @@ extension Build {
             return nil
         }
         filesMayChange()
+        observer.phaseStarted(node.name, .restoring, at: .now)
         var restored: [OutputRecord] = []
         for output in outputs {
             do {
@@ -59,10 +60,12 @@ extension Build {
                 try cache.restore(output.digest, to: output.path, mode: mode)
                 restored.append(OutputRecord(path: output.path, digest: output.digest, mode: UInt32(S_IFREG) | mode))
             } catch {
+                observer.phaseEnded(node.name, .restoring, PhaseOutcome(status: .failed, reason: "\(error)"), at: .now)
                 observer.warning("cannot restore \(output.path) of \(node.name) from the cache (\(error)); running it instead")
                 return try run(index, prepared, Decision(.run, cause))
             }
         }
+        observer.phaseEnded(node.name, .restoring, PhaseOutcome(status: .ok, bytes: bytes(of: restored)), at: .now)
         observer.decided(node.name, decision)
         let digest = outputDigest(restored)
         try record(TraceRecord(target: node.name, key: prepared.key, components: prepared.targetKey.components,
@@ -79,6 +82,7 @@ extension Build {
     /// no action is recorded for outputs that were not stored.
     func storeInCache(_ node: Node, key: Digest, outputs: [OutputRecord]) {
         guard isCacheable(node), cacheWritable, let cache else { return }
+        observer.phaseStarted(node.name, .storing, at: .now)
         do {
             for output in outputs {
                 if output.isDirectory {
@@ -88,9 +92,16 @@ extension Build {
                 }
             }
             try cache.recordAction(ActionEntry(key: key, outputs: outputs))
+            observer.phaseEnded(node.name, .storing, PhaseOutcome(status: .ok, bytes: bytes(of: outputs)), at: .now)
         } catch {
+            observer.phaseEnded(node.name, .storing, PhaseOutcome(status: .failed, reason: "\(error)"), at: .now)
             cacheWritable = false
             observer.warning("not caching outputs for the rest of this run: \(error)")
         }
+    }
+
+    /// The bytes of the regular files among `outputs` (directories count nothing).
+    private func bytes(of outputs: [OutputRecord]) -> Int64 {
+        outputs.reduce(0) { sum, output in sum + (output.isDirectory ? 0 : fileSystem.stat(output.path)?.size ?? 0) }
     }
 }

@@ -53,7 +53,7 @@ extension Build {
         do {
             prepared = try prepare(node, executor: executor)
         } catch {
-            return fail(index, "\(error)")
+            return fail(index, "\(error)", kind: (error as? ExecutorError)?.failureKind ?? .other)
         }
         if let reason = early {
             if reason == .neverRan, let cached = cachedOutputs(of: node, key: prepared.key) {
@@ -125,7 +125,11 @@ extension Build {
     /// The node runs: in a real run, its recipe is expanded again with temporary output
     /// names, which are renamed into place once it succeeded.
     func run(_ index: Int, _ prepared: PreparedRun, _ decision: Decision) throws -> PreparedRun? {
-        if options.dryRun { return settleDry(index, decision) }
+        if options.dryRun {
+            let settled = settleDry(index, decision)
+            observer.commands(graph.nodes[index].name, prepared.recipe.steps.map(\.description))
+            return settled
+        }
         let node = graph.nodes[index]
         observer.decided(node.name, decision)
         var ready = prepared
@@ -160,12 +164,12 @@ extension Build {
 
     /// Marks a node failed without running it (its recipe could not be expanded, its
     /// host could not be identified). Stops the run unless `-k`.
-    func fail(_ index: Int, _ message: String) -> PreparedRun? {
+    func fail(_ index: Int, _ message: String, kind: FailureKind = .other) -> PreparedRun? {
         let name = graph.nodes[index].name
         observer.decided(name, Decision(.run, .cannotDecide))
         states[index].status = .failed
         summary.failed += 1
-        observer.finished(name, TargetResult(status: .failed, durationMs: 0, failure: message))
+        observer.finished(name, TargetResult(status: .failed, durationMs: 0, failure: message, kind: kind))
         if !options.keepGoing { stop(after: index) }
         return nil
     }

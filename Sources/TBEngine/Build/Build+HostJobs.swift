@@ -45,6 +45,7 @@ extension Build {
         case .identify(let host):
             hostWaiters[host, default: []].append(index)
             guard hostWaiters[host]!.count == 1 else { return false }
+            observer.phaseStarted(node.name, .connecting(host: host), at: .now)
             Worker.spawn {
                 let identity = Result<String, Error> {
                     if !dryRun { try executor.prepare() }
@@ -56,6 +57,7 @@ extension Build {
             waitJobs.insert(index)
             let clock = options.clock
             let backoff = options.waitBackoff
+            observer.phaseStarted(node.name, .waitingForHost(host: executor.hostName), at: .now)
             Worker.spawn {
                 let outcome = Build.waitForHost(executor, seconds: seconds, backoff: backoff, clock: clock) { message in
                     events.push(.host(.waiting(index: index, message: message)))
@@ -75,18 +77,34 @@ extension Build {
         case .identified(let host, let identity):
             // A `wait` that saw the host answer meanwhile knows better than a late failure.
             if case .success = identities[host], case .failure = identity {} else { identities[host] = identity }
+            if let first = hostWaiters[host]?.first {
+                observer.phaseEnded(graph.nodes[first].name, .connecting(host: host), outcome(of: identity), at: .now)
+            }
             return hostWaiters.removeValue(forKey: host) ?? []
         case .waited(let index, let host, let outcome):
             waitJobs.remove(index)
+            let ended: PhaseOutcome
+            switch outcome {
+            case .success(let identity): ended = self.outcome(of: identity)
+            case .failure(let error): ended = PhaseOutcome(status: .failed, reason: "\(error)")
+            }
+            observer.phaseEnded(graph.nodes[index].name, .waitingForHost(host: host), ended, at: .now)
             switch outcome {
             case .success(let identity):
                 identities[host] = identity
                 waited.insert(index)
                 return [index]
             case .failure(let error):
-                _ = fail(index, "\(error)")
+                _ = fail(index, "\(error)", kind: .timeout)
                 return release(index)
             }
+        }
+    }
+
+    private func outcome(of identity: Result<String, Error>) -> PhaseOutcome {
+        switch identity {
+        case .success: return .ok
+        case .failure(let error): return PhaseOutcome(status: .failed, reason: "\(error)")
         }
     }
 

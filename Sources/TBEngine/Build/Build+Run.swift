@@ -23,7 +23,9 @@ extension Build {
         startedCount += 1
         observer.started(node.name, started: startedCount, total: totalWithRecipe)
         let logPath = options.logDirectory.map { "\($0)/\(Build.logFileName(node.name))" }
-        let log = RecipeLog(path: logPath, secrets: options.secrets)
+        let log = RecipeLog(path: logPath, secrets: options.secrets) { chunk in
+            completions.push(.progress(index: index, .output(chunk)))
+        }
         for (_, final) in prepared.temporaryOuts {
             if let slash = final.lastIndex(of: "/") { try? fileSystem.createDirectory(String(final[..<slash])) }
         }
@@ -50,7 +52,8 @@ extension Build {
         Worker.spawn {
             var packed: [Int: [PackedEntry]] = [:]
             let failure = RecipeRunner.run(prepared.recipe, on: prepared.executor, archiver: archiver, log: log,
-                                           deadline: deadline, packed: &packed) {
+                                           deadline: deadline, packed: &packed,
+                                           steps: { completions.push(.progress(index: index, .step($0))) }) {
                 for (temporary, _) in prepared.temporaryOuts { fileSystem.removeFile(temporary) }
             }
             log.flush()
@@ -68,12 +71,14 @@ extension Build {
         let node = graph.nodes[index]
         if let group = node.group { runningInGroup[group, default: 1] -= 1 }
         var failure = completion.failure.map { completion.log.mask($0.message) }
+        var kind = completion.failure?.kind
         var outputs: [OutputRecord] = []
         if failure == nil {
             do {
                 outputs = try placeOutputs(completion.prepared.temporaryOuts)
             } catch {
                 failure = "\(error)"
+                kind = (error as? RecipeRunner.Failure)?.kind ?? .other
             }
         }
         if let failure {
@@ -81,7 +86,9 @@ extension Build {
             states[index].status = .failed
             summary.failed += 1
             observer.finished(node.name, TargetResult(status: .failed, durationMs: completion.durationMs, failure: failure,
-                                                      tail: completion.log.lastLines(10), logPath: completion.logPath))
+                                                      tail: completion.log.lastLines(10), logPath: completion.logPath,
+                                                      kind: kind,
+                                                      failedStep: completion.failure?.step.map { ($0.number, completion.log.mask($0.text)) }))
             if !options.keepGoing { stop(after: index) }
             return
         }
@@ -135,7 +142,7 @@ extension Build {
                 try fileSystem.rename(temporary, to: final)
             }
             guard let stat = fileSystem.stat(final), stat.isRegular || stat.isDirectory else {
-                throw RecipeRunner.Failure(message: "recipe succeeded but did not write \(final)")
+                throw RecipeRunner.Failure(message: "recipe succeeded but did not write \(final)", kind: .missingOutput)
             }
             records.append(OutputRecord(path: final, digest: try outputDigest(of: final, stat: stat), mode: stat.mode))
         }

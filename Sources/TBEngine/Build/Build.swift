@@ -27,6 +27,13 @@ public final class Build {
         case host(HostEvent)
         /// Large inputs were hashed (`Build+HashJobs`).
         case hashed(paths: [String])
+        /// A running recipe's output or step, for the observer; its job goes on.
+        case progress(index: Int, Progress)
+    }
+
+    enum Progress {
+        case output([UInt8])
+        case step(RecipeRunner.StepEvent)
     }
 
     /// What the run knows of each node, by node index.
@@ -111,6 +118,7 @@ public final class Build {
         var ready = FIFO<Int>()
         ready.push(contentsOf: graph.nodes.filter { $0.dependencies.isEmpty && $0.after.isEmpty }.map(\.index))
         let events = CompletionQueue<Event>()
+        observer.buildStarted(plan())
         while true {
             while !stopping || !finishingGroups.isEmpty, let index = ready.pop() {
                 if stopping && !mayFinish(index) { continue }   // left undecided: the run stopped
@@ -127,7 +135,11 @@ public final class Build {
             // Once the run stopped, host jobs (a long `wait`) of targets that will not run
             // are not waited for.
             if inFlight == 0 || (stopping && recipesInFlight == 0 && !jobsMayStillMatter) { break }
-            let event = events.pop()
+            // While jobs run and nothing happens, observers hear the time pass.
+            guard let event = events.pop(waitingAtMost: 0.25) else {
+                observer.tick()
+                continue
+            }
             inFlight -= 1
             switch event {
             case .recipe(let completion):
@@ -149,6 +161,9 @@ public final class Build {
                         waitingInPool[pool] = queue
                     }
                 }
+            case .progress(let index, let progress):
+                inFlight += 1   // the recipe goes on
+                report(progress, of: graph.nodes[index].name)
             case .host(let hostEvent):
                 if case .waiting = hostEvent { inFlight += 1 }  // the job goes on
                 ready.push(contentsOf: settle(hostEvent))
@@ -174,7 +189,30 @@ public final class Build {
             }
         }
         summary.blocked = states.filter { $0.status == .blocked }.count
+        observer.buildFinished(summary)
         return summary
+    }
+
+    /// Every target of the run with its identity, for `BuildObserver.buildStarted`.
+    private func plan() -> BuildPlan {
+        let targets = graph.nodes.map { node in
+            let nodeName = node.group.flatMap { group in
+                node.name.hasPrefix(group + "@") ? String(node.name.dropFirst(group.count + 1)) : nil
+            }
+            return TargetIdentity(name: node.name, base: node.group ?? node.name, node: nodeName,
+                                  host: node.host ?? "local", hasRecipe: !node.spec.isAggregate,
+                                  dependencies: (node.dependencies + node.after).map { graph.nodes[$0].name })
+        }
+        return BuildPlan(targets: targets, totalWithRecipe: totalWithRecipe, dryRun: options.dryRun, startedAt: .now)
+    }
+
+    /// Hands a recipe's output or step, forwarded from its worker, to the observer.
+    private func report(_ progress: Progress, of target: String) {
+        switch progress {
+        case .output(let chunk): observer.output(target, chunk)
+        case .step(.started(let phase, let at)): observer.phaseStarted(target, phase, at: at)
+        case .step(.ended(let phase, let outcome, let at)): observer.phaseEnded(target, phase, outcome, at: at)
+        }
     }
 
     /// Whether a recipe takes one of the `-j` slots: it runs on the implicit local host,

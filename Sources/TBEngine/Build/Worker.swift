@@ -50,6 +50,20 @@ public final class CompletionQueue<Element>: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
+    /// The next item, or nil once `seconds` passed without one.
+    public func pop(waitingAtMost seconds: Double) -> Element? {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nanos = Int(now.tv_nsec) + Int(seconds * 1e9)
+        var deadline = timespec(tv_sec: now.tv_sec + nanos / 1_000_000_000, tv_nsec: nanos % 1_000_000_000)
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while items.isEmpty {
+            if pthread_cond_timedwait(&condition, &mutex, &deadline) == ETIMEDOUT { break }
+        }
+        return items.isEmpty ? nil : items.removeFirst()
+    }
+
     public func pop() -> Element {
         pthread_mutex_lock(&mutex)
         while items.isEmpty { pthread_cond_wait(&condition, &mutex) }

@@ -13,10 +13,14 @@ final class RecipeLog: OutputSink, @unchecked Sendable {
     /// a secret split across two reads is still masked.
     private let secrets: Secrets
     private var pending: [UInt8] = []
+    /// Hears each chunk as written, masked, on the writing thread.
+    private let forward: (([UInt8]) -> Void)?
 
-    /// Opens (truncating) `path`; with nil, keeps only the tail.
-    init(path: String?, secrets: Secrets = Secrets()) {
+    /// Opens (truncating) `path`; with nil, keeps only the tail. `forward` hears each
+    /// chunk written (masked), on the thread that writes it.
+    init(path: String?, secrets: Secrets = Secrets(), forward: (([UInt8]) -> Void)? = nil) {
         self.secrets = secrets
+        self.forward = forward
         pthread_mutex_init(&lock, nil)
         if let path {
             fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -67,6 +71,7 @@ final class RecipeLog: OutputSink, @unchecked Sendable {
                 offset += n
             }
         }
+        if let forward, !bytes.isEmpty { forward(Array(bytes)) }
         tail.append(contentsOf: bytes)
         if tail.count > tailLimit * 2 { tail.removeFirst(tail.count - tailLimit) }
     }

@@ -26,6 +26,27 @@ enum Terminal {
 
     static var stdoutIsTerminal: Bool { isatty(1) == 1 }
 
+    /// Whether a status line may be redrawn in place on stdout: a terminal, not `TERM=dumb`.
+    static var stdoutIsSmart: Bool { stdoutIsTerminal && !termIsDumb }
+
+    /// Whether `fd` gets colours: a terminal, not `TERM=dumb`, and no `NO_COLOR` (any
+    /// non-empty value, as no-color.org says).
+    static func colours(_ fd: Int32) -> Bool {
+        guard isatty(fd) == 1, !termIsDumb else { return false }
+        return (getenv("NO_COLOR").map { String(cString: $0) } ?? "").isEmpty
+    }
+
+    private static var termIsDumb: Bool { getenv("TERM").map { String(cString: $0) } == "dumb" }
+
+    /// `text` in red when `on`.
+    static func red(_ text: String, _ on: Bool) -> String { on ? "\u{1b}[31m\(text)\u{1b}[0m" : text }
+
+    static func rows() -> Int {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_row > 0 { return Int(size.ws_row) }
+        return 24
+    }
+
     static func columns() -> Int {
         var size = winsize()
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 { return Int(size.ws_col) }
