@@ -17,7 +17,7 @@ final class ConsolePoolTests: XCTestCase {
         let binary = try TBMakeBinary.path()
         let yes = try project.shell("echo yes | '\(binary)' confirm")
         XCTAssertEqual(yes.status, 0, "\(yes)")
-        XCTAssertTrue(yes.stdout.hasPrefix("[1/1] confirm\nerase the disk? "), yes.stdout)
+        XCTAssertTrue(yes.stdout.hasPrefix("[0/1, 1 running, ") && yes.stdout.contains("s] confirm\nerase the disk? "), yes.stdout)
         XCTAssertEqual(try project.read("erased.txt"), "erased\n")
 
         XCTAssertEqual(try project.shell("rm erased.txt").status, 0)

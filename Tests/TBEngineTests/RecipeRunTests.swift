@@ -266,20 +266,21 @@ final class RecipeRunFailureTests: XCTestCase {
                 out c.txt
                 run write $(out) c
             """)
-        let aFailing = DispatchSemaphore(value: 0)
+        // b goes on once the run has taken in a's failure: then no slot may start c.
+        let aFailed = DispatchSemaphore(value: 0)
         bed.script = { context in
             switch context.command {
             case "fail":
-                aFailing.signal()
                 return 1
             case "write .b.txt.tbmake-new b ; wait":
                 _ = try RecordingExecutor.miniShell(context)
-                return aFailing.wait(timeout: .now() + 30) == .success ? 0 : 99
+                return aFailed.wait(timeout: .now() + 30) == .success ? 0 : 99
             default:
                 return try RecordingExecutor.miniShell(context)
             }
         }
-        let (summary, observer) = try bed.build("all", options: .with { $0.jobs = 2 })
+        let (summary, observer) = try bed.buildOnAnyHost(["all"], options: .with { $0.jobs = 2 },
+                                                         also: FinishedSignal(target: "a", semaphore: aFailed))
         XCTAssertEqual(observer.statuses, ["a": .failed, "b": .ok])
         XCTAssertEqual(Set(observer.startedTargets), ["a", "b"])
         XCTAssertEqual(summary, .counts(ran: 1, failed: 1, blocked: 2))
@@ -313,4 +314,20 @@ final class RecipeRunFailureTests: XCTestCase {
         XCTAssertEqual(bed.executor().commands, ["append .a.txt.tbmake-new line", "flaky", "append .a.txt.tbmake-new line", "flaky"])
         XCTAssertEqual(bed.fs.snapshot, ["a.txt": "line\n"])
     }
+}
+
+/// Signals `semaphore` when `target` finished (on the scheduler's thread, after the run
+/// took in its result).
+private final class FinishedSignal: BuildObserver {
+    let target: String
+    let semaphore: DispatchSemaphore
+    init(target: String, semaphore: DispatchSemaphore) {
+        self.target = target
+        self.semaphore = semaphore
+    }
+    func decided(_ target: String, _ decision: Decision) {}
+    func started(_ target: String, started: Int, total: Int) {}
+    func finished(_ target: String, _ result: TargetResult) { if target == self.target { semaphore.signal() } }
+    func waiting(_ target: String, _ message: String) {}
+    func warning(_ message: String) {}
 }
