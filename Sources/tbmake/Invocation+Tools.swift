@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import TBEngine
 import TBStore
 
@@ -64,9 +67,7 @@ extension Invocation {
         if let state = facts.state { text += "  state: \(printable(state))\n" }
         if let trace = log.trace(for: name) {
             let date = Date(timeIntervalSince1970: Double(trace.finishedAtMs) / 1000)
-            let formatter = ISO8601DateFormatter()
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            text += "  last run: \(formatter.string(from: date)), \(Double(trace.durationMs / 100) / 10)s\n"
+            text += "  last run: \(date.formatted(.iso8601)), \(Double(trace.durationMs / 100) / 10)s\n"
             text += "  last key:\n"
             for component in trace.components {
                 text += "    \(printable(component.name)) \(printable(component.value))\n"

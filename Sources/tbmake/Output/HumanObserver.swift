@@ -1,6 +1,7 @@
-import Foundation
+import FoundationEssentials
 import TBEngine
 import TBStore
+import TBTargetfile
 
 /// Progress for people: a status line in ninja's style, `[finished/total, N running,
 /// elapsed] target` (targets with a recipe: settled ones — ran, failed, up to date,
@@ -294,15 +295,36 @@ final class HumanObserver: BuildObserver {
         "\r\u{1b}[K" + String(repeating: "\u{1b}[1A\u{1b}[K", count: max(0, drawnLines - 1))
     }
 
-    /// The last progress figure in `chunk`: `43%` or `12/50`.
+    /// The last progress figure in `chunk`: `43%`, `43.5%` (at most three digits before
+    /// the point) or `12/50`.
     static func lastProgress(in chunk: [UInt8]) -> String? {
-        let text = String(decoding: chunk, as: UTF8.self)
-        guard let match = progressPattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).last,
-              let range = Range(match.range, in: text) else { return nil }
-        return String(text[range])
+        func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        var last: Range<Int>?
+        var i = 0
+        while i < chunk.count {
+            guard isDigit(chunk[i]) else { i += 1; continue }
+            var j = i
+            while j < chunk.count && isDigit(chunk[j]) { j += 1 }
+            var k = j
+            if k + 1 < chunk.count && chunk[k] == UInt8(ascii: ".") && isDigit(chunk[k + 1]) {
+                k += 1
+                while k < chunk.count && isDigit(chunk[k]) { k += 1 }
+            }
+            if k < chunk.count && chunk[k] == UInt8(ascii: "%") {
+                // At most three digits before the point: the figure's start moves right.
+                last = max(i, j - 3)..<(k + 1)
+                i = k + 1
+            } else if j + 1 < chunk.count && chunk[j] == UInt8(ascii: "/") && isDigit(chunk[j + 1]) {
+                var m = j + 1
+                while m < chunk.count && isDigit(chunk[m]) { m += 1 }
+                last = i..<m
+                i = m
+            } else {
+                i = j
+            }
+        }
+        return last.map { String(decoding: chunk[$0], as: UTF8.self) }
     }
-
-    private static let progressPattern = try! NSRegularExpression(pattern: #"[0-9]{1,3}(\.[0-9]+)?%|[0-9]+/[0-9]+"#)
 
     /// The base target and node of an instance of a `foreach` target.
     private func instance(_ target: String) -> (String, String)? {
@@ -317,7 +339,7 @@ final class HumanObserver: BuildObserver {
         var text = ""
         for base in Set(instances.map(\.base)).sorted() {
             let rows = instances.filter { $0.base == base }
-                .sorted { $0.node.compare($1.node, options: .numeric) == .orderedAscending }
+                .sorted { NodeSpec.naturallyPrecedes($0.node, $1.node) }
             let counts = Dictionary(grouping: rows, by: \.status).mapValues(\.count)
             text += "\(base): " + counts.keys.sorted().map { "\(counts[$0]!) \($0)" }.joined(separator: ", ") + "\n"
             let width = rows.map(\.node.count).max() ?? 0

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import TBEngine
 
 /// `--json`: one event per line on stdout, for scripts and CI — the interface

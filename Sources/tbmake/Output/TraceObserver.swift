@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import TBEngine
 
 /// `--trace FILE`: the run as a Chrome Trace Event file. One track per node or host

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// `tbmake report [RUN]`: writes `.tbmake/report.html` again from the run records kept
 /// under `.tbmake/runs/` — the last run's, or run RUN's — and prints its path.
@@ -49,7 +49,7 @@ enum ReportCommand {
         do {
             try Data(page.utf8).write(to: URL(fileURLWithPath: ".tbmake/report.html"), options: .atomic)
         } catch {
-            throw Invocation.Stop(message: "cannot write .tbmake/report.html: \(error.localizedDescription)", exitStatus: 1)
+            throw Invocation.Stop(message: "cannot write .tbmake/report.html: \(error)", exitStatus: 1)
         }
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The records of the last runs, `.tbmake/runs/N.json`, numbered from 1; only the last
 /// `kept` stay.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What `.tbmake/runs/N.json` keeps of one real run: enough to draw its report again
 /// (`tbmake report N`) and to compare it with the runs after it.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import TBEngine
 import TBStore
 
@@ -83,8 +83,6 @@ final class RunRecorder: BuildObserver {
 
     /// The record of the run, numbered `number`.
     func record(number: Int, asked: [String]) -> RunRecord {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
         let list = order.compactMap { name -> RunRecord.Target? in
             guard var target = targets[name] else { return nil }
             var lines = String(decoding: output[name] ?? [], as: UTF8.self)
@@ -93,7 +91,7 @@ final class RunRecorder: BuildObserver {
             target.tail = Array(lines.suffix(10))
             return target
         }
-        return RunRecord(number: number, startedAt: formatter.string(from: wallStart), durationMs: millis(.now),
+        return RunRecord(number: number, startedAt: wallStart.formatted(.iso8601), durationMs: millis(.now),
                          asked: asked,
                          summary: .init(ran: summary.ran, restored: summary.restored, skipped: summary.skipped,
                                         failed: summary.failed, blocked: summary.blocked),

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import TBTargetfile
 
 /// `.tbmake/report.html`: one run as a self-contained page — inline CSS and a few lines
 /// of inline JavaScript, nothing fetched. It shows the summary, a timeline by node or
@@ -165,7 +166,7 @@ enum RunReport {
         return out
     }
 
-    private static func cls(_ status: String) -> String { status.replacingOccurrences(of: " ", with: "-") }
+    private static func cls(_ status: String) -> String { String(status.map { $0 == " " ? "-" : $0 }) }
 
     private static func seconds(_ ms: Int64) -> String { "\(Double(ms / 100) / 10)s" }
 
@@ -173,7 +174,7 @@ enum RunReport {
 
     /// `fit2` before `fit10`.
     static func naturalSorted(_ names: Set<String>) -> [String] {
-        names.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+        names.sorted(by: NodeSpec.naturallyPrecedes)
     }
 
     private static let style = """
