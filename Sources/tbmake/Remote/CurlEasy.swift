@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// libcurl, initialised once for the process (`curl_global_init` is not thread-safe).
-private let curlGlobal: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+private let curlGlobal: CURLcode = tb_curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 
 /// One curl easy handle, owned: freed in `deinit`. A handle keeps its connections
 /// between requests, so requests to one server made through one handle reuse one
@@ -27,7 +27,7 @@ final class CurlEasy {
 
     init(settings: CurlSettings) throws(CurlError) {
         try CurlError.check(curlGlobal, "curl_global_init")
-        guard let handle = curl_easy_init() else {
+        guard let handle = tb_curl_easy_init() else {
             throw CurlError(code: CURLE_FAILED_INIT, message: "curl_easy_init failed", operation: "curl_easy_init")
         }
         self.handle = handle
@@ -36,7 +36,7 @@ final class CurlEasy {
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        tb_curl_easy_cleanup(handle)
         errorBuffer.deallocate()
     }
 
@@ -45,7 +45,7 @@ final class CurlEasy {
     /// `sink` receives the body as it arrives and returns false to abort.
     func perform(_ method: String, _ url: String, headers: [String] = [], body: Body = .none,
                  into sink: ((UnsafeRawBufferPointer) -> Bool)? = nil) throws(CurlError) -> HTTPResponse {
-        curl_easy_reset(handle)
+        tb_curl_easy_reset(handle)
         errorBuffer.pointee = 0
         let operation = "\(method) \(RemoteURL.masked(url))"
         let context = TransferContext(sink: sink)
@@ -118,7 +118,7 @@ final class CurlEasy {
                 }
             }), operation)
         }
-        try CurlError.check(curl_easy_perform(handle), operation, errorBuffer: errorBuffer)
+        try CurlError.check(tb_curl_easy_perform(handle), operation, errorBuffer: errorBuffer)
         var status = 0
         try CurlError.check(tb_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status), operation)
         return HTTPResponse(status: status, headers: context.headers, bytesDown: context.bytesDown, bytesUp: context.bytesUp)

@@ -19,7 +19,7 @@ struct CurlError: Error, CustomStringConvertible {
     static func check(_ code: CURLcode, _ operation: @autoclosure () -> String,
                       errorBuffer: UnsafePointer<CChar>? = nil) throws(CurlError) {
         guard code != CURLE_OK else { return }
-        var message = String(cString: curl_easy_strerror(code))
+        var message = String(cString: tb_curl_easy_strerror(code))
         if let errorBuffer, errorBuffer.pointee != 0 { message = String(cString: errorBuffer) }
         throw CurlError(code: code, message: message, operation: operation())
     }

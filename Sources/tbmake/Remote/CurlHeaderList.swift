@@ -6,8 +6,8 @@ final class CurlHeaderList {
     private(set) var pointer: UnsafeMutablePointer<curl_slist>?
 
     init(_ lines: [String]) {
-        for line in lines { pointer = curl_slist_append(pointer, line) }
+        for line in lines { pointer = tb_curl_slist_append(pointer, line) }
     }
 
-    deinit { curl_slist_free_all(pointer) }
+    deinit { tb_curl_slist_free_all(pointer) }
 }
