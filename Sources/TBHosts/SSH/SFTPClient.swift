@@ -12,7 +12,9 @@ final class SFTPClient {
 
     init(connection: SSHConnection) throws {
         self.connection = connection
-        raw = try connection.callHandle("starting SFTP") { libssh2_sftp_init($0) }
+        raw = try connection.channelStartup.withLock {
+            try connection.callHandle("starting SFTP") { libssh2_sftp_init($0) }
+        }
     }
 
     deinit {

@@ -8,15 +8,9 @@ final class SSHChannel {
     let connection: SSHConnection
     let raw: OpaquePointer
 
-    /// Opens a session channel; waits for a free slot first.
-    init(on connection: SSHConnection, deadline: ContinuousClock.Instant?) throws {
-        connection.channelSlots.wait()
-        do {
-            raw = try connection.callHandle("opening a channel", deadline: deadline) { tb_ssh2_channel_open_session($0) }
-        } catch {
-            connection.channelSlots.signal()
-            throw error
-        }
+    /// Opens a session channel in the slot the caller took (released in `deinit`).
+    private init(on connection: SSHConnection, deadline: ContinuousClock.Instant?, slotTaken: Bool) throws {
+        raw = try connection.callHandle("opening a channel", deadline: deadline) { tb_ssh2_channel_open_session($0) }
         self.connection = connection
     }
 
@@ -27,8 +21,23 @@ final class SSHChannel {
         connection.channelSlots.signal()
     }
 
+    /// Opens a session channel and starts `command` on it, one channel at a time on the
+    /// connection (see `SSHConnection.channelStartup`).
+    static func exec(_ command: String, on connection: SSHConnection, deadline: ContinuousClock.Instant?) throws -> SSHChannel {
+        connection.channelSlots.wait()
+        return try connection.channelStartup.withLock {
+            let channel: SSHChannel
+            do { channel = try SSHChannel(on: connection, deadline: deadline, slotTaken: true) } catch {
+                connection.channelSlots.signal()
+                throw error
+            }
+            try channel.exec(command, deadline: deadline)
+            return channel
+        }
+    }
+
     /// Starts `command`; file names in it (`FileName` strings) are sent as their bytes.
-    func exec(_ command: String, deadline: ContinuousClock.Instant?) throws {
+    private func exec(_ command: String, deadline: ContinuousClock.Instant?) throws {
         let bytes = FileName.cString(command)
         try connection.call("starting the command", deadline: deadline) { _ in tb_ssh2_channel_exec(self.raw, bytes) }
         // No input: commands that read stdin see end-of-file, as with /dev/null.

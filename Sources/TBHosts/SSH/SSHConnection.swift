@@ -37,6 +37,11 @@ final class SSHConnection: @unchecked Sendable {
     private(set) var users = 0
     /// Channels that may be open at once for commands.
     let channelSlots = Semaphore(value: 9)
+    /// Held while a channel is opened and its command or subsystem started: libssh2 keeps
+    /// the state of those requests in the session, not the channel (1.10's
+    /// `startup_local_channel`, `open_state`), so two at once on one connection mix up
+    /// their replies ("Failed waiting for channel success").
+    let channelStartup = Lock()
     /// Written by the receive callback, inside libssh2 calls (under `lock`).
     let activity: UnsafeMutablePointer<tb_ssh2_activity>
     let aliveIntervalNs: Int64

@@ -49,8 +49,7 @@ extension SSHExecutor {
         var listed: Int?
         defer { if let listed { RunningRemoteCommands.remove(listed) } }
         do {
-            let channel = try SSHChannel(on: connection, deadline: deadline)
-            try channel.exec(script, deadline: deadline)
+            let channel = try SSHChannel.exec(script, on: connection, deadline: deadline)
             try channel.readUntilEOF(deadline: deadline) { stream, bytes in
                 if stream == 0 && !header.complete {
                     let rest = header.consume(bytes)
