@@ -130,22 +130,8 @@ struct LocalCopy {
     }
 }
 
-/// Removes `path` and everything under it (`rm -rf`); a symlink is removed, never
-/// followed. Directories are made writable first so read-only trees go too.
+/// Removes `path` and everything under it (`rm -rf`): `FileTree.remove`, which never
+/// follows a symlink and makes directories writable first so read-only trees go too.
 func removeTree(_ path: String) throws {
-    let name = FileName.cString(path)
-    var status = stat()
-    guard lstat(name, &status) == 0 else {
-        if errno == ENOENT { return }
-        throw SystemError(errno)
-    }
-    guard status.isDirectory else {
-        guard unlink(name) == 0 || errno == ENOENT else { throw SystemError(errno) }
-        return
-    }
-    _ = chmod(name, 0o700)
-    if let names = try? localDirectoryEntries(path) {
-        for child in names { try removeTree(path + "/" + child) }
-    }
-    guard rmdir(name) == 0 || errno == ENOENT else { throw SystemError(errno) }
+    try FileTree.remove(path)
 }
