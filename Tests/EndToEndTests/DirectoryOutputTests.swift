@@ -111,7 +111,8 @@ final class DirectoryOutputTests: XCTestCase {
         XCTAssertEqual(try project.shell("stat -c %a rootfs/bin/sudo").stdout, "4755\n")
         let gc = try project.shell("'\(try TBMakeBinary.path())' cache gc --max-size 1")
         XCTAssertEqual(gc.status, 0, "\(gc)")
-        XCTAssertTrue(gc.stdout.hasPrefix("removed 0 objects"), "the traced tree's listing and files are kept: \(gc)")
+        XCTAssertEqual(gc.stdout.split(separator: "\n").prefix(2), ["removed 0 objects, freed 0 bytes", "remaining: 2 objects, 111 bytes"],
+                       "the traced tree's listing and its one file are kept: \(gc)")
         XCTAssertEqual(try project.shell("rm -rf rootfs").status, 0)
         let restored = try project.tbmake("--json", "rootfs")
         XCTAssertEqual(restored.decisions(), ["rootfs": "restore: output rootfs missing; outputs for this key are in the cache"],

@@ -11,9 +11,7 @@ extension Build {
     /// The inputs of node `index` to hash on a worker before its decision, if any.
     func hashWork(for index: Int) -> [(path: String, stat: FileStat)]? {
         let node = graph.nodes[index]
-        guard !hashed.contains(index), !node.spec.isAggregate, !node.inputs.isEmpty else { return nil }
-        if node.dependencies.contains(where: { states[$0].status == .failed || states[$0].status == .blocked }) { return nil }
-        if node.dependencies.contains(where: { states[$0].outputDigest == nil }) { return nil }   // a dry run's "would run"
+        guard !hashed.contains(index), !node.inputs.isEmpty, !isSettledWithoutRunning(node) else { return nil }
         var unknown: [(path: String, stat: FileStat)] = []
         var bytes: Int64 = 0
         for input in node.inputs {

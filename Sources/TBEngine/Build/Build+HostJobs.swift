@@ -26,13 +26,19 @@ extension Build {
     /// run) need none.
     func hostWork(for index: Int) -> HostJob? {
         let node = graph.nodes[index]
-        guard !node.spec.isAggregate, node.host != nil || node.spec.wait != nil else { return nil }
-        if node.dependencies.contains(where: { states[$0].status == .failed || states[$0].status == .blocked }) { return nil }
-        if node.dependencies.contains(where: { states[$0].outputDigest == nil }) { return nil }
+        guard node.host != nil || node.spec.wait != nil, !isSettledWithoutRunning(node) else { return nil }
         if let seconds = node.spec.wait, !options.dryRun, !waited.contains(index) { return .wait(index: index, seconds: seconds) }
         let host = executorFor(node.host).hostName
         guard node.host != nil, identities[host] == nil, !(options.dryRun && options.offline) else { return nil }
         return .identify(host: host)
+    }
+
+    /// Whether `node` will be settled by `decide` without its host or inputs: it is an
+    /// aggregate, a dependency failed or was not run, or (dry run) a dependency would run.
+    func isSettledWithoutRunning(_ node: Node) -> Bool {
+        node.spec.isAggregate || node.dependencies.contains { d in
+            states[d].status == .failed || states[d].status == .blocked || states[d].outputDigest == nil
+        }
     }
 
     /// Starts `job` for node `index` on a worker, unless the same job already runs (then

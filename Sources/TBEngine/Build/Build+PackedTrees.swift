@@ -84,9 +84,7 @@ extension Build {
     private static func uniquePaths(_ paths: [String]) -> [String] {
         var seen: Set<String> = []
         var result: [String] = []
-        for raw in paths {
-            var path = raw
-            while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        for path in paths.map(FileTree.withoutTrailingSlashes) {
             if seen.insert(path).inserted { result.append(path) }
         }
         return result

@@ -5,7 +5,6 @@ struct FIFO<Element> {
     private var head = 0
 
     var isEmpty: Bool { head == items.count }
-    var count: Int { items.count - head }
 
     mutating func push(_ item: Element) { items.append(item) }
 

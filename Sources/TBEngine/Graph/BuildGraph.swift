@@ -87,8 +87,8 @@ public final class BuildGraph {
         node.dependencies = dependencies.sorted { nodes[$0].name < nodes[$1].name }
         node.inputs = inputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         // `out rootfs/` names the directory rootfs: its temporary sibling must not be inside it.
-        node.outs = try spec.outs.flatMap { try scope.expandWords($0) }.map(BuildGraph.withoutTrailingSlashes)
-        node.state = try spec.state.map { BuildGraph.withoutTrailingSlashes(Words.unescape(try scope.expand($0))) }
+        node.outs = try spec.outs.flatMap { try scope.expandWords($0) }.map(FileTree.withoutTrailingSlashes)
+        node.state = try spec.state.map { FileTree.withoutTrailingSlashes(Words.unescape(try scope.expand($0))) }
         if let host = spec.host {
             let hostName = try scope.expand(host)
             guard hostName == "local" || targetfile.host(named: hostName) != nil else {
@@ -144,11 +144,5 @@ public final class BuildGraph {
             inputs[word] = stat
         }
         return inputs
-    }
-
-    static func withoutTrailingSlashes(_ path: String) -> String {
-        var path = Substring(path)
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-        return String(path)
     }
 }

@@ -9,7 +9,7 @@ final class SSHChannel {
     let raw: OpaquePointer
 
     /// Opens a session channel in the slot the caller took (released in `deinit`).
-    private init(on connection: SSHConnection, deadline: ContinuousClock.Instant?, slotTaken: Bool) throws {
+    private init(on connection: SSHConnection, deadline: ContinuousClock.Instant?) throws {
         raw = try connection.callHandle("opening a channel", deadline: deadline) { tb_ssh2_channel_open_session($0) }
         self.connection = connection
     }
@@ -27,7 +27,7 @@ final class SSHChannel {
         connection.channelSlots.wait()
         return try connection.channelStartup.withLock {
             let channel: SSHChannel
-            do { channel = try SSHChannel(on: connection, deadline: deadline, slotTaken: true) } catch {
+            do { channel = try SSHChannel(on: connection, deadline: deadline) } catch {
                 connection.channelSlots.signal()
                 throw error
             }

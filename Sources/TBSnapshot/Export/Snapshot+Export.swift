@@ -97,8 +97,7 @@ extension Snapshot {
     static func normalisedRoots(_ paths: [String]) throws(SnapshotError) -> [String] {
         var cleaned: [String] = []
         for raw in paths {
-            var path = raw
-            while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+            let path = FileTree.withoutTrailingSlashes(raw)
             if let reason = EntryPath.unsafeReason(path) {
                 let why: String
                 switch reason {

@@ -15,6 +15,13 @@ public enum FileTree {
         public var linkTarget: String?
     }
 
+    /// `path` without trailing slashes (`rootfs/` is `rootfs`; `/` stays `/`).
+    public static func withoutTrailingSlashes(_ path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        return String(trimmed)
+    }
+
     /// Every entry under `top` (not `top` itself), sorted by path bytes, symlinks not
     /// followed. Throws `.io` when a directory cannot be listed.
     public static func entries(under top: String) throws(StoreError) -> [Entry] {
